@@ -1,0 +1,13 @@
+// The tickwire Wasm module's exports: its stable ABI (docs/WASM.md). Every
+// export takes and returns numbers and pointers only and never allocates:
+// regions of the imported shared memory are laid out by the host.
+
+export { xxh64 } from "./hash";
+export { symbolIntern, symbolFind, symbolKeyCheck } from "./symbols";
+export { encodeBatch, decodeBatch } from "./codec";
+export { renderJson } from "./json";
+
+/** First byte past the module's static data: the host lays its regions out above it. */
+export function staticEnd(): usize {
+  return __heap_base;
+}

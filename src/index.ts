@@ -1,0 +1,20 @@
+/**
+ * tickwire: market-data plumbing for Node.js and other JavaScript runtimes.
+ * The public API, re-exported explicitly.
+ * @packageDocumentation
+ */
+export * as layout from "./format/layout.js";
+export { TickwireError, type TickwireErrorCode } from "./errors.js";
+export { EXCHANGE_NAMES, exchangeCode, exchangeName, type ExchangeName } from "./format/exchange.js";
+export { RecordView, TickView, StageView, Kind, Side, recordBytes, scalePrice } from "./format/record.js";
+export {
+  type MarketDataMessage, type DepthLevel, type ClientJsonOptions,
+  readMessage, writeMessage, toClientJson, fromClientJson, formatScaled,
+} from "./format/message.js";
+export { monotonicNs } from "./clock.js";
+export { compileCore, instantiateCore, DEFAULT_WASM_URL, type WasmSource } from "./wasm/load.js";
+export type { CoreExports } from "./wasm/exports.js";
+export { TickwireMemory, type MemoryHandle, type TickwireMemoryOptions } from "./memory/shared-memory.js";
+export { SymbolTable, type SymbolInfo } from "./memory/symbol-table.js";
+export { BatchCodec } from "./codec/batch.js";
+export { JsonRenderer, type JsonRendererOptions } from "./codec/json-renderer.js";

@@ -1,0 +1,19 @@
+/**
+ * The exports of build/tickwire.wasm (assembly/index.ts): the module's ABI,
+ * documented in docs/WASM.md. Pointers are byte offsets into the shared memory;
+ * negative results are the ERR_* codes of src/format/layout.ts.
+ */
+export interface CoreExports {
+  readonly memory: WebAssembly.Memory;
+  /** First byte past the module's static data. */
+  staticEnd(): number;
+  /** XXH64 of `len` bytes at `ptr` (i64 crosses as a BigInt: not for hot paths). */
+  xxh64(ptr: number, len: number, seed: bigint): bigint;
+  symbolIntern(table: number, exchange: number, ptr: number, len: number, priceDecimals: number): number;
+  symbolFind(table: number, exchange: number, ptr: number, len: number): number;
+  symbolKeyCheck(exchange: number, ptr: number, len: number): number;
+  encodeBatch(src: number, bytes: number, dst: number, status: number): number;
+  decodeBatch(src: number, bytes: number, dst: number, status: number): number;
+  renderJson(src: number, bytes: number, mode: number, table: number, broker: number, brokerLen: number,
+    timestampMs: number, out: number, outCap: number, ends: number, maxRecords: number, status: number): number;
+}

@@ -1,0 +1,40 @@
+// Compiling and instantiating the Wasm core. Everything that touches
+// WebAssembly instantiation lives here, so swapping the loader is a one-file change.
+//
+// @assemblyscript/loader instantiates the module and, in the debug build (which keeps
+// AssemblyScript's `abort` import), turns a failed assertion into an Error naming its
+// message, file and line. Its other helpers (__getString, __newArray, ...) need the
+// runtime exported, and a module on shared memory must not export or use a runtime:
+// every instance would run its own allocator over the same heap. So our exports take
+// and return numbers only and the host lays out every region.
+import { instantiate } from "@assemblyscript/loader";
+import type { CoreExports } from "./exports.js";
+
+/** The release build, beside this package's `build/` folder. */
+export const DEFAULT_WASM_URL = new URL("../../build/tickwire.wasm", import.meta.url);
+
+/** Where the module's bytes come from: bytes, a URL (file:, http:, data:), or a fetch Response. */
+export type WasmSource = BufferSource | URL | Response;
+
+/**
+ * Compiles the Wasm core. Compile once per process and hand the module to workers
+ * (a `WebAssembly.Module` is structured-cloneable); instantiating is then cheap.
+ */
+export async function compileCore(source: WasmSource = DEFAULT_WASM_URL): Promise<WebAssembly.Module> {
+  if (source instanceof URL) {
+    if (source.protocol === "file:") {
+      // Node 20's fetch cannot read file: URLs; Bun and Deno can, but readFile works in all three.
+      const { readFile } = await import("node:fs/promises");
+      return WebAssembly.compile(await readFile(source));
+    }
+    return WebAssembly.compileStreaming(fetch(source));
+  }
+  if (typeof Response !== "undefined" && source instanceof Response) return WebAssembly.compileStreaming(source);
+  return WebAssembly.compile(source as BufferSource);
+}
+
+/** Instantiates the core on a shared memory. Safe from any number of threads at once. */
+export async function instantiateCore(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<CoreExports> {
+  const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  return exports as unknown as CoreExports;
+}
