@@ -3,7 +3,9 @@
 import { spawn } from "node:child_process";
 
 const TIME_LIMIT_MS = Number(process.env.TICKWIRE_TEST_TIMEOUT_MS ?? 8 * 60 * 1000);
-const args = ["--import", "tsx", "node_modules/uvu/bin.js", "test", ...process.argv.slice(2)];
+// Only *.test.ts files are suites (test/workers/ holds worker entry points). An argument narrows the run: `ring` runs *ring*.test.ts.
+const filter = process.argv[2] ?? "";
+const args = ["--import", "tsx", "node_modules/uvu/bin.js", "test", `[^/]*${filter.replace(/[^\w-]/g, "")}[^/]*\\.test\\.ts$`];
 const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NO_COLOR: "1" } });
 let output = "";
 child.stdout.on("data", (chunk) => {
