@@ -11,3 +11,4 @@ export { renderJson } from "./json";
 export function staticEnd(): usize {
   return __heap_base;
 }
+export { ringClaim, ringCommit, ringRead, ringRelease, ringJoin, ringBacklog } from "./ring";

@@ -3,7 +3,7 @@ import * as L from "./format/layout.js";
 /** What went wrong, as a stable string a caller can switch on. */
 export type TickwireErrorCode =
   | "TRUNCATED" | "VERSION" | "KIND" | "LENGTH" | "PRICE" | "DECIMALS" | "EXCHANGE" | "SYMBOL"
-  | "TABLE_FULL" | "OUTPUT_FULL" | "BROKER" | "ARGUMENT" | "HANDLE" | "MEMORY";
+  | "TABLE_FULL" | "OUTPUT_FULL" | "BROKER" | "ARGUMENT" | "HANDLE" | "MEMORY" | "TIMEOUT";
 
 /** Every error tickwire throws on bad input or misuse. Never carries secrets. */
 export class TickwireError extends Error {
@@ -40,6 +40,7 @@ const STATUS_TEXT: Readonly<Record<TickwireErrorCode, string>> = {
   ARGUMENT: "bad argument",
   HANDLE: "bad handle",
   MEMORY: "shared memory is exhausted",
+  TIMEOUT: "timed out",
 };
 
 /** Turns a negative status from the Wasm core into a TickwireError. */

@@ -18,3 +18,5 @@ export { TickwireMemory, type MemoryHandle, type TickwireMemoryOptions } from ".
 export { SymbolTable, type SymbolInfo } from "./memory/symbol-table.js";
 export { BatchCodec } from "./codec/batch.js";
 export { JsonRenderer, type JsonRendererOptions } from "./codec/json-renderer.js";
+export { Ring, RingWriter, RingReader, ringBytes, type RingType, type RingSpec, type RingHandle, type RingStats } from "./rings/ring.js";
+export { RingPool, type RingPoolHandle } from "./rings/pool.js";

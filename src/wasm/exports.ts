@@ -16,4 +16,10 @@ export interface CoreExports {
   decodeBatch(src: number, bytes: number, dst: number, status: number): number;
   renderJson(src: number, bytes: number, mode: number, table: number, broker: number, brokerLen: number,
     timestampMs: number, out: number, outCap: number, ends: number, maxRecords: number, status: number): number;
+  ringClaim(ring: number, cursor: number, bytes: number): number;
+  ringCommit(ring: number, cursor: number, bytes: number, records: number): number;
+  ringRead(ring: number, cursor: number): number;
+  ringRelease(ring: number, cursor: number, bytes: number, records: number): number;
+  ringJoin(ring: number, cursor: number): void;
+  ringBacklog(ring: number, cursor: number): number;
 }

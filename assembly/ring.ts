@@ -1,0 +1,252 @@
+// Ring buffer index math: claim, commit, read and release for the three ring
+// kinds, on regions laid out by the host (src/rings/layout.ts has the diagram).
+// Records are written and read in place; these functions move positions, write
+// padding, publish with atomic stores and wake parked threads. Per-thread state
+// lives in a 64-byte cursor the caller owns, so no function keeps state.
+
+import {
+  RH_TYPE, RH_CAPACITY, RH_MASK, RH_MAX_CLAIM, RH_TAIL, RH_TAIL_INTENT, RH_LATEST, RH_PUBLISHED, RH_HEAD,
+  RH_READER_WAITERS, RH_READER_FUTEX, RH_WRITER_WAITERS, RH_WRITER_FUTEX, RH_FULL_COUNT, RH_READERS,
+  RING_HEADER_BYTES, RING_MPSC, RING_BROADCAST, PADDING_MAX_BYTES, CUR_OFFSET, CUR_BYTES, CUR_POSITION,
+  CUR_CLAIM_BYTES, CUR_CACHE, CUR_LOST, CUR_LAPS, RING_FULL, RING_LAPPED,
+} from "../src/rings/layout";
+import { KIND_PADDING, FORMAT_VERSION, SLOT_BYTES, ERR_LENGTH } from "../src/format/layout";
+
+// @ts-ignore: decorator
+@inline function dataAt(r: usize, pos: u64): usize {
+  return r + RING_HEADER_BYTES + <usize>(<u32>pos & load<u32>(r, RH_MASK));
+}
+
+// @ts-ignore: decorator
+@inline function metaAt(r: usize, pos: u64): usize {
+  return r + RING_HEADER_BYTES + <usize>load<u32>(r, RH_CAPACITY) + ((<usize>(<u32>pos & load<u32>(r, RH_MASK)) >> 6) << 3);
+}
+
+// MPSC commit flag: the slot number of the claim's position (+1, so zeroed memory never
+// matches) in the low 48 bits, the claim's length in slots in the high 16. A flag left
+// from an earlier lap carries another slot number (48 bits wrap after 16 EiB), so
+// nothing needs zeroing after a read.
+// @ts-ignore: decorator
+@inline function stamp(pos: u64): u64 {
+  return ((pos >> 6) + 1) & 0xFFFFFFFFFFFF;
+}
+
+// @ts-ignore: decorator
+@inline function flag(pos: u64, bytes: u32): u64 {
+  return stamp(pos) | (<u64>(bytes >> 6) << 48);
+}
+
+function writePadding(at: usize, bytes: u32): void {
+  while (bytes > 0) {
+    const n = bytes < <u32>PADDING_MAX_BYTES ? bytes : <u32>PADDING_MAX_BYTES;
+    store<u16>(at, <u16>n);
+    store<u8>(at, <u8>KIND_PADDING, 2);
+    store<u8>(at, <u8>FORMAT_VERSION, 3);
+    at += n;
+    bytes -= n;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function wake(r: usize, waiters: usize, futex: usize): void {
+  // Only when someone is parked: no notify per record.
+  if (atomic.load<i32>(r + waiters) > 0) {
+    atomic.add<i32>(r + futex, 1);
+    atomic.notify(r + futex, -1);
+  }
+}
+
+/**
+ * Claims `bytes` (a multiple of 64, at most the ring's maxClaim) of contiguous space
+ * for the writer whose cursor is `cur`. Returns the byte offset to write the records
+ * at, RING_FULL (-1) when an SPSC/MPSC ring has no room (a broadcast ring never waits
+ * for readers), or ERR_LENGTH for a bad size. Padding is written when the claim wraps.
+ */
+export function ringClaim(r: usize, cur: usize, bytes: u32): i32 {
+  if (bytes == 0 || (bytes & (SLOT_BYTES - 1)) != 0 || bytes > load<u32>(r, RH_MAX_CLAIM)) return ERR_LENGTH;
+  const type = load<u32>(r, RH_TYPE);
+  const capacity = <u64>load<u32>(r, RH_CAPACITY);
+  let tail: u64;
+  let pad: u32;
+  if (type == RING_MPSC) {
+    while (true) {
+      tail = atomic.load<u64>(r + RH_TAIL);
+      const toEnd = <u32>(capacity - (tail & (capacity - 1)));
+      pad = bytes <= toEnd ? 0 : toEnd;
+      if (tail + <u64>(pad + bytes) - atomic.load<u64>(r + RH_HEAD) > capacity) {
+        atomic.add<u32>(r + RH_FULL_COUNT, 1);
+        return RING_FULL;
+      }
+      if (atomic.cmpxchg<u64>(r + RH_TAIL, tail, tail + <u64>(pad + bytes)) == tail) break;
+    }
+    if (pad != 0) {
+      writePadding(dataAt(r, tail), pad);
+      atomic.store<u64>(metaAt(r, tail), flag(tail, pad));
+    }
+  } else {
+    tail = load<u64>(r, RH_TAIL); // this writer is the only one that moves the tail
+    const toEnd = <u32>(capacity - (tail & (capacity - 1)));
+    pad = bytes <= toEnd ? 0 : toEnd;
+    const end = tail + <u64>(pad + bytes);
+    if (type == RING_BROADCAST) {
+      // Announce the overwrite before making it: readers validate against tailIntent.
+      atomic.store<u64>(r + RH_TAIL_INTENT, end);
+      const published = load<u64>(r, RH_PUBLISHED);
+      if (pad != 0) atomic.store<u64>(metaAt(r, tail), published);
+      atomic.store<u64>(metaAt(r, tail + pad), published);
+    } else if (end - load<u64>(cur, CUR_CACHE) > capacity) {
+      // The cached head says full: read the real one (one shared-line read per wrap, not per claim).
+      const head = atomic.load<u64>(r + RH_HEAD);
+      store<u64>(cur, head, CUR_CACHE);
+      if (end - head > capacity) {
+        atomic.add<u32>(r + RH_FULL_COUNT, 1);
+        return RING_FULL;
+      }
+    }
+    if (pad != 0) writePadding(dataAt(r, tail), pad);
+  }
+  const start = tail + <u64>pad;
+  store<u64>(cur, start, CUR_POSITION);
+  store<u32>(cur, bytes, CUR_CLAIM_BYTES);
+  const at = dataAt(r, start);
+  store<u32>(cur, <u32>at, CUR_OFFSET);
+  return <i32>at;
+}
+
+/**
+ * Publishes the first `bytes` of the current claim, holding `records` records (used
+ * by broadcast rings to count what lapped readers lose). Unused claimed space is
+ * released (SPSC, broadcast) or padded (MPSC). Wakes parked readers. Returns 0, or
+ * ERR_LENGTH when there is no claim or `bytes` exceeds it or is not a multiple of 64.
+ */
+export function ringCommit(r: usize, cur: usize, bytes: u32, records: u32): i32 {
+  const claimed = load<u32>(cur, CUR_CLAIM_BYTES);
+  if (claimed == 0 || bytes > claimed || (bytes & (SLOT_BYTES - 1)) != 0) return ERR_LENGTH;
+  store<u32>(cur, 0, CUR_CLAIM_BYTES);
+  const start = load<u64>(cur, CUR_POSITION);
+  const type = load<u32>(r, RH_TYPE);
+  if (type == RING_MPSC) {
+    if (bytes < claimed) writePadding(dataAt(r, start) + bytes, claimed - bytes);
+    atomic.store<u64>(metaAt(r, start), flag(start, claimed));
+  } else if (type == RING_BROADCAST) {
+    atomic.store<u64>(r + RH_PUBLISHED, load<u64>(r, RH_PUBLISHED) + <u64>records);
+    atomic.store<u64>(r + RH_LATEST, start);
+    atomic.store<u64>(r + RH_TAIL, start + <u64>bytes);
+  } else {
+    atomic.store<u64>(r + RH_TAIL, start + <u64>bytes);
+  }
+  wake(r, RH_READER_WAITERS, RH_READER_FUTEX);
+  return 0;
+}
+
+/**
+ * Finds the records ready for the reader whose cursor is `cur`: returns how many bytes
+ * are readable (0: none) and puts their offset in the cursor. The range never crosses
+ * the end of the data area; it may hold padding records, which readers skip. A
+ * broadcast reader that was lapped jumps to the latest claim and counts the records it
+ * lost in its cursor.
+ */
+export function ringRead(r: usize, cur: usize): i32 {
+  const type = load<u32>(r, RH_TYPE);
+  const capacity = <u64>load<u32>(r, RH_CAPACITY);
+  let from: u64;
+  let to: u64;
+  if (type == RING_MPSC) {
+    from = load<u64>(r, RH_HEAD); // only the reader moves the head
+    to = from;
+    while (true) {
+      const f = atomic.load<u64>(metaAt(r, to));
+      if ((f & 0xFFFFFFFFFFFF) != stamp(to)) break;
+      to += (f >> 48) << 6;
+      if ((to & (capacity - 1)) == 0) break;
+    }
+  } else if (type == RING_BROADCAST) {
+    from = load<u64>(cur, CUR_POSITION);
+    to = atomic.load<u64>(r + RH_TAIL);
+    if (to == from) return 0;
+    if (!rememberRecordsBefore(r, cur, from, capacity)) {
+      from = jumpToLatest(r, cur, capacity);
+      to = atomic.load<u64>(r + RH_TAIL);
+    }
+  } else {
+    from = load<u64>(r, RH_HEAD);
+    to = atomic.load<u64>(r + RH_TAIL);
+  }
+  let n = to - from;
+  const toEnd = capacity - (from & (capacity - 1));
+  if (n > toEnd) n = toEnd;
+  store<u32>(cur, <u32>dataAt(r, from), CUR_OFFSET);
+  store<u32>(cur, <u32>n, CUR_BYTES);
+  return <i32>n;
+}
+
+// Broadcast: reads the records-published count stored for the claim at `pos` into the
+// cursor; false when the writer has already overwritten `pos` (the reader was lapped).
+function rememberRecordsBefore(r: usize, cur: usize, pos: u64, capacity: u64): bool {
+  if (atomic.load<u64>(r + RH_TAIL_INTENT) - pos > capacity) return false;
+  const before = atomic.load<u64>(metaAt(r, pos));
+  if (atomic.load<u64>(r + RH_TAIL_INTENT) - pos > capacity) return false;
+  store<u64>(cur, before, CUR_CACHE);
+  return true;
+}
+
+// Broadcast: moves a lapped reader to the latest committed claim and counts the loss.
+function jumpToLatest(r: usize, cur: usize, capacity: u64): u64 {
+  let latest: u64;
+  let before: u64;
+  do {
+    latest = atomic.load<u64>(r + RH_LATEST);
+    before = atomic.load<u64>(metaAt(r, latest));
+  } while (atomic.load<u64>(r + RH_TAIL_INTENT) - latest > capacity);
+  store<u64>(cur, load<u64>(cur, CUR_LOST) + (before - load<u64>(cur, CUR_CACHE)), CUR_LOST);
+  store<u32>(cur, load<u32>(cur, CUR_LAPS) + 1, CUR_LAPS);
+  store<u64>(cur, before, CUR_CACHE);
+  store<u64>(cur, latest, CUR_POSITION);
+  return latest;
+}
+
+/**
+ * Gives back `bytes` the reader has finished with (a record boundary within the last
+ * read), holding `records` records. SPSC/MPSC: frees the space and wakes parked
+ * writers; returns 0. Broadcast: returns 0 if the records stayed intact while they
+ * were read, or RING_LAPPED (1) if the writer overwrote them meanwhile — the reader
+ * must discard what it made of them; they are counted as lost.
+ */
+export function ringRelease(r: usize, cur: usize, bytes: u32, records: u32): i32 {
+  if (load<u32>(r, RH_TYPE) == RING_BROADCAST) {
+    const from = load<u64>(cur, CUR_POSITION);
+    const intact = atomic.load<u64>(r + RH_TAIL_INTENT) - from <= <u64>load<u32>(r, RH_CAPACITY);
+    store<u64>(cur, from + <u64>bytes, CUR_POSITION);
+    store<u64>(cur, load<u64>(cur, CUR_CACHE) + <u64>records, CUR_CACHE);
+    if (intact) return 0;
+    store<u64>(cur, load<u64>(cur, CUR_LOST) + <u64>records, CUR_LOST);
+    store<u32>(cur, load<u32>(cur, CUR_LAPS) + 1, CUR_LAPS);
+    return RING_LAPPED;
+  }
+  atomic.store<u64>(r + RH_HEAD, load<u64>(r, RH_HEAD) + <u64>bytes);
+  wake(r, RH_WRITER_WAITERS, RH_WRITER_FUTEX);
+  return 0;
+}
+
+/** Broadcast: starts a reader at the latest published claim (or the start, if none). */
+export function ringJoin(r: usize, cur: usize): void {
+  const capacity = <u64>load<u32>(r, RH_CAPACITY);
+  memory.fill(cur, 0, 64);
+  atomic.add<u32>(r + RH_READERS, 1);
+  if (atomic.load<u64>(r + RH_TAIL) == 0) return;
+  let latest: u64;
+  let before: u64;
+  do {
+    latest = atomic.load<u64>(r + RH_LATEST);
+    before = atomic.load<u64>(metaAt(r, latest));
+  } while (atomic.load<u64>(r + RH_TAIL_INTENT) - latest > capacity);
+  store<u64>(cur, before, CUR_CACHE);
+  store<u64>(cur, latest, CUR_POSITION);
+}
+
+/** Bytes written but not yet released (SPSC, MPSC) or not yet read by this reader (broadcast), as f64. */
+export function ringBacklog(r: usize, cur: usize): f64 {
+  const tail = atomic.load<u64>(r + RH_TAIL);
+  const from = load<u32>(r, RH_TYPE) == RING_BROADCAST ? load<u64>(cur, CUR_POSITION) : atomic.load<u64>(r + RH_HEAD);
+  return <f64>(tail - from);
+}
