@@ -6,7 +6,7 @@
 
 import {
   RH_TYPE, RH_CAPACITY, RH_MASK, RH_MAX_CLAIM, RH_TAIL, RH_TAIL_INTENT, RH_LATEST, RH_PUBLISHED, RH_HEAD,
-  RH_READER_WAITERS, RH_READER_FUTEX, RH_WRITER_WAITERS, RH_WRITER_FUTEX, RH_FULL_COUNT, RH_READERS,
+  RH_READER_WAITERS, RH_READER_FUTEX, RH_WRITER_WAITERS, RH_WRITER_FUTEX, RH_READERS,
   RING_HEADER_BYTES, RING_MPSC, RING_BROADCAST, PADDING_MAX_BYTES, CUR_OFFSET, CUR_BYTES, CUR_POSITION,
   CUR_CLAIM_BYTES, CUR_CACHE, CUR_LOST, CUR_LAPS, RING_FULL, RING_LAPPED,
 } from "../src/rings/layout";
@@ -73,10 +73,7 @@ export function ringClaim(r: usize, cur: usize, bytes: u32): i32 {
       tail = atomic.load<u64>(r + RH_TAIL);
       const toEnd = <u32>(capacity - (tail & (capacity - 1)));
       pad = bytes <= toEnd ? 0 : toEnd;
-      if (tail + <u64>(pad + bytes) - atomic.load<u64>(r + RH_HEAD) > capacity) {
-        atomic.add<u32>(r + RH_FULL_COUNT, 1);
-        return RING_FULL;
-      }
+      if (tail + <u64>(pad + bytes) - atomic.load<u64>(r + RH_HEAD) > capacity) return RING_FULL;
       if (atomic.cmpxchg<u64>(r + RH_TAIL, tail, tail + <u64>(pad + bytes)) == tail) break;
     }
     if (pad != 0) {
@@ -98,10 +95,7 @@ export function ringClaim(r: usize, cur: usize, bytes: u32): i32 {
       // The cached head says full: read the real one (one shared-line read per wrap, not per claim).
       const head = atomic.load<u64>(r + RH_HEAD);
       store<u64>(cur, head, CUR_CACHE);
-      if (end - head > capacity) {
-        atomic.add<u32>(r + RH_FULL_COUNT, 1);
-        return RING_FULL;
-      }
+      if (end - head > capacity) return RING_FULL;
     }
     if (pad != 0) writePadding(dataAt(r, tail), pad);
   }
@@ -163,7 +157,10 @@ export function ringRead(r: usize, cur: usize): i32 {
   } else if (type == RING_BROADCAST) {
     from = load<u64>(cur, CUR_POSITION);
     to = atomic.load<u64>(r + RH_TAIL);
-    if (to == from) return 0;
+    if (to == from) {
+      store<u32>(cur, 0, CUR_BYTES);
+      return 0;
+    }
     if (!rememberRecordsBefore(r, cur, from, capacity)) {
       from = jumpToLatest(r, cur, capacity);
       to = atomic.load<u64>(r + RH_TAIL);
@@ -206,14 +203,21 @@ function jumpToLatest(r: usize, cur: usize, capacity: u64): u64 {
 }
 
 /**
- * Gives back `bytes` the reader has finished with (a record boundary within the last
- * read), holding `records` records. SPSC/MPSC: frees the space and wakes parked
- * writers; returns 0. Broadcast: returns 0 if the records stayed intact while they
- * were read, or RING_LAPPED (1) if the writer overwrote them meanwhile — the reader
- * must discard what it made of them; they are counted as lost.
+ * Gives back `bytes` the reader has finished with, holding `records` records.
+ * SPSC/MPSC: `bytes` may be less than the last read returned (a record boundary);
+ * frees the space and wakes parked writers; returns 0. Broadcast: `bytes` must be the
+ * whole last read (positions between claims carry no published-count); returns 0 if
+ * the records stayed intact while they were read, or RING_LAPPED (1) if the writer
+ * overwrote them meanwhile: the reader must discard what it made of them, and they
+ * are counted as lost. ERR_LENGTH for bytes the last read did not return.
  */
 export function ringRelease(r: usize, cur: usize, bytes: u32, records: u32): i32 {
-  if (load<u32>(r, RH_TYPE) == RING_BROADCAST) {
+  const ready = load<u32>(cur, CUR_BYTES);
+  const broadcast = load<u32>(r, RH_TYPE) == RING_BROADCAST;
+  if (bytes > ready || (bytes & (SLOT_BYTES - 1)) != 0 || (broadcast && bytes != ready)) return ERR_LENGTH;
+  store<u32>(cur, ready - bytes, CUR_BYTES);
+  store<u32>(cur, load<u32>(cur, CUR_OFFSET) + bytes, CUR_OFFSET);
+  if (broadcast) {
     const from = load<u64>(cur, CUR_POSITION);
     const intact = atomic.load<u64>(r + RH_TAIL_INTENT) - from <= <u64>load<u32>(r, RH_CAPACITY);
     store<u64>(cur, from + <u64>bytes, CUR_POSITION);

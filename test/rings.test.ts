@@ -168,6 +168,30 @@ test("SPSC: when the reader worker dies mid-stream, the writer's claim times out
   assert.ok(written < 100_000 * 10 && written >= 2000);
 });
 
+test("an event-loop reader parks with waitAsync (the thread stays free) and is woken by a writer worker", async () => {
+  const w = await world([{ name: "q", type: "spsc", capacity: 1 << 16 }]);
+  const reader = w.pool.get("q").reader();
+  assert.is(await reader.waitAsync(20), false, "times out while nothing is written");
+  const writer = firstMessage(startTickwireWorker(WRITER, w, { ring: "q", id: 0, total: 50_000, maxBatch: 16, kinds: MIXED, start: w.start }), 30_000, "writer");
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  Atomics.store(w.mem.i32, w.start >>> 2, 1);
+  let next = 0;
+  const deadline = Date.now() + 30_000;
+  while (next < 50_000 && Date.now() < deadline) {
+    if (!(await reader.waitAsync(1000))) continue;
+    reader.poll((at) => {
+      const seq = w.mem.u32[(at + L.OFF_SEQ) >>> 2]!;
+      if (seq !== next) assert.unreachable(`got seq ${seq}, expected ${next}`);
+      next++;
+    });
+  }
+  clearInterval(timer);
+  assert.is(next, 50_000);
+  assert.is((await writer).written, 50_000);
+  assert.ok(ticks > 0, "the event loop kept running while the reader waited");
+});
+
 test("bad sizes and bad handles get clear errors", async () => {
   const mem = await TickwireMemory.create({ bytes: 1 << 22 });
   const code = (fn: () => unknown) => { try { fn(); } catch (e) { assert.instance(e, TickwireError); return (e as TickwireError); } assert.unreachable("no error"); throw 0; };
@@ -190,6 +214,19 @@ test("bad sizes and bad handles get clear errors", async () => {
   assert.match(code(() => writer.commit(64)).message, /without a claim/);
   writer.tryClaim(128);
   assert.match(code(() => writer.commit(192)).message, /without a claim that large/);
+  writer.commit(128, 2);
+  const reader = pool.get("a").reader();
+  assert.is(reader.read(), 128);
+  assert.match(code(() => reader.release(192)).message, /cannot release 192 bytes: the last read returned 128/);
+  assert.ok(reader.release(64));
+  assert.match(code(() => reader.release(128)).message, /the last read returned 64/);
+  const fan = RingPool.create(mem, [{ name: "f", type: "broadcast", capacity: 4096 }]).get("f");
+  const fanWriter = fan.writer();
+  fanWriter.tryClaim(128);
+  fanWriter.commit(128, 2);
+  const fanReader = fan.reader();
+  assert.is(fanReader.read(), 128);
+  assert.match(code(() => fanReader.release(64)).message, /broadcast reader releases whole reads/);
 });
 
 test.run();

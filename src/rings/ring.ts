@@ -23,7 +23,7 @@ export interface RingHandle extends RingSpec {
 
 /** Counters of a ring, for monitoring. */
 export interface RingStats {
-  /** tryClaim calls refused because the ring was full. */
+  /** Times a writer found the ring full (a refused tryClaim, or a claim that had to wait). */
   fullCount: number;
   /** claims that gave up waiting for room. */
   timeoutCount: number;
@@ -144,8 +144,8 @@ export class RingWriter {
    * A broadcast ring never refuses: it overwrites what slow readers have not read.
    */
   tryClaim(bytes: number): number {
-    const at = this.core.ringClaim(this.r, this.cur, bytes);
-    if (at < -1) throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot claim ${bytes} bytes (a multiple of 64 from 64 to ${this.ring.maxClaim})`);
+    const at = this.attempt(bytes);
+    if (at === R.RING_FULL) this.countFull();
     return at;
   }
 
@@ -156,9 +156,10 @@ export class RingWriter {
    * time — it may be stalled or dead.
    */
   claim(bytes: number, timeoutMs = 1000): number {
-    let at = this.tryClaim(bytes);
+    let at = this.attempt(bytes);
     if (at >= 0) return at;
-    for (let i = 0; i < SPIN_BEFORE_PARK; i++) if ((at = this.tryClaim(bytes)) >= 0) return at;
+    this.countFull();
+    for (let i = 0; i < SPIN_BEFORE_PARK; i++) if ((at = this.attempt(bytes)) >= 0) return at;
     const waiters = (this.r + R.RH_WRITER_WAITERS) >>> 2;
     const futex = (this.r + R.RH_WRITER_FUTEX) >>> 2;
     const deadline = performance.now() + timeoutMs;
@@ -166,7 +167,7 @@ export class RingWriter {
     try {
       for (;;) {
         const seen = Atomics.load(this.i32, futex);
-        if ((at = this.tryClaim(bytes)) >= 0) return at;
+        if ((at = this.attempt(bytes)) >= 0) return at;
         const left = deadline - performance.now();
         if (left <= 0) break;
         Atomics.wait(this.i32, futex, seen, left);
@@ -176,6 +177,16 @@ export class RingWriter {
     }
     Atomics.add(this.ring.mem.u32, (this.r + R.RH_TIMEOUT_COUNT) >>> 2, 1);
     throw new TickwireError("TIMEOUT", `ring ${this.ring.name}: no room for ${bytes} bytes after ${timeoutMs} ms; its reader may be stalled or dead`);
+  }
+
+  private attempt(bytes: number): number {
+    const at = this.core.ringClaim(this.r, this.cur, bytes);
+    if (at < R.RING_FULL) throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot claim ${bytes} bytes (a multiple of 64 from 64 to ${this.ring.maxClaim})`);
+    return at;
+  }
+
+  private countFull(): void {
+    Atomics.add(this.ring.mem.u32, (this.r + R.RH_FULL_COUNT) >>> 2, 1);
   }
 
   /**
@@ -241,12 +252,17 @@ export class RingReader {
   }
 
   /**
-   * Hands back `bytes` (a record boundary of the last read) holding `records` records.
-   * Returns false only on a broadcast ring whose writer overwrote those records while they
-   * were read: discard what was made of them (they are counted in `lost`).
+   * Hands back `bytes` of the last read, holding `records` records. SPSC/MPSC: any record
+   * boundary of it; broadcast: all of it. Returns false only on a broadcast ring whose
+   * writer overwrote those records while they were read: discard what was made of them
+   * (they are counted in `lost`).
    */
   release(bytes: number, records = 0): boolean {
-    return this.core.ringRelease(this.r, this.cur, bytes, records) === 0;
+    const result = this.core.ringRelease(this.r, this.cur, bytes, records);
+    if (result < 0) {
+      throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot release ${bytes} bytes: the last read returned ${this.u32[(this.cur + R.CUR_BYTES) >>> 2]} ${this.ring.type === "broadcast" ? "(a broadcast reader releases whole reads)" : "(release a multiple of 64 within it)"}`);
+    }
+    return result === 0;
   }
 
   /**
@@ -308,7 +324,15 @@ export class RingReader {
         const left = deadline - performance.now();
         if (left <= 0) return false;
         const result = Atomics.waitAsync(this.i32, futex, seen, left);
-        if (result.async) await result.value;
+        if (!result.async) continue;
+        // A pending waitAsync does not keep Node's event loop alive; a timer does. It must
+        // outlast the wait's own timeout (whose expiry is not a loop event), so add a margin.
+        const keepAlive = setTimeout(() => {}, Math.min(left + 1000, 2 ** 31 - 1));
+        try {
+          await result.value;
+        } finally {
+          clearTimeout(keepAlive);
+        }
       }
     } finally {
       Atomics.sub(this.i32, waiters, 1);
