@@ -12,3 +12,4 @@ export function staticEnd(): usize {
   return __heap_base;
 }
 export { ringClaim, ringCommit, ringRead, ringRelease, ringJoin, ringBacklog } from "./ring";
+export { partitionOfKey, partitionOfSymbol, partitionBatch } from "./partition";

@@ -1,0 +1,45 @@
+// Symbol keys at the JS/Wasm boundary: (exchange name, symbol string) → exchange
+// code + UTF-8 bytes in a scratch area of shared memory, and the key's hash32.
+
+import * as L from "../format/layout.js";
+import { TickwireError, errorFromStatus } from "../errors.js";
+import { exchangeCode } from "../format/exchange.js";
+import type { TickwireMemory } from "../memory/shared-memory.js";
+
+const encoder = new TextEncoder();
+
+/** Bytes a key scratch area needs: the longest name as UTF-16 could encode to (4 bytes a char, capped). */
+export const KEY_SCRATCH_BYTES = L.SYMBOL_MAX_BYTES * 4;
+
+/**
+ * Writes the UTF-8 of `symbol` at `scratch` (KEY_SCRATCH_BYTES long) and returns
+ * [exchange code, byte length]. Throws EXCHANGE or SYMBOL errors for keys that
+ * cannot be valid; the Wasm core checks the bytes themselves (control characters,
+ * quote, backslash).
+ */
+export function writeKey(mem: TickwireMemory, scratch: number, exchange: string, symbol: string, context: string): [number, number] {
+  const code = exchangeCode(exchange);
+  if (code === 0) throw new TickwireError("EXCHANGE", `${context}: unknown exchange ${JSON.stringify(String(exchange))}`);
+  if (typeof symbol !== "string") throw new TickwireError("SYMBOL", `${context}: symbol must be a string, got ${typeof symbol}`);
+  if (symbol.length === 0) throw new TickwireError("SYMBOL", `${context}: symbol is empty`);
+  if (symbol.length > L.SYMBOL_MAX_BYTES) {
+    throw new TickwireError("SYMBOL", `${context}: symbol ${JSON.stringify(symbol.slice(0, 64))}… is longer than ${L.SYMBOL_MAX_BYTES} bytes`);
+  }
+  const { written } = encoder.encodeInto(symbol, mem.u8.subarray(scratch, scratch + KEY_SCRATCH_BYTES));
+  if (written > L.SYMBOL_MAX_BYTES) {
+    throw new TickwireError("SYMBOL", `${context}: symbol ${JSON.stringify(symbol)} is ${written} UTF-8 bytes, more than ${L.SYMBOL_MAX_BYTES}`);
+  }
+  const bad = mem.core.symbolKeyCheck(code, scratch, written);
+  if (bad < 0) throw errorFromStatus(bad, `${context} ${exchange}:${JSON.stringify(symbol)}`);
+  return [code, written];
+}
+
+/**
+ * The symbol hash of the key whose bytes are at `ptr`: XXH64(UTF-8 name, seed =
+ * exchange code), folded hi ^ lo to 32 bits, as assembly/hash.ts symbolHash32.
+ * Crosses the boundary as a BigInt: for the control plane, not per tick.
+ */
+export function keyHash32(mem: TickwireMemory, code: number, ptr: number, len: number): number {
+  const h = BigInt.asUintN(64, mem.core.xxh64(ptr, len, BigInt(code)));
+  return Number((h ^ (h >> 32n)) & 0xffffffffn);
+}

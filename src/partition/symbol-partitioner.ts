@@ -1,0 +1,344 @@
+import * as P from "./layout.js";
+import { TickwireError } from "../errors.js";
+import type { ExchangeName } from "../format/exchange.js";
+import type { TickwireMemory } from "../memory/shared-memory.js";
+import type { SymbolTable } from "../memory/symbol-table.js";
+import { PartitionMap } from "./partition-map.js";
+import { assignSlots, emptyTable, slotQuotas, type SlotMove } from "./slot-assignment.js";
+import { keyHash32, writeKey } from "./symbol-key.js";
+
+/** A partition and its weight (share of the slots, relative to the others). */
+export interface PartitionSpec {
+  /** Partition number, 0..4095. Default: the lowest number not in use. */
+  readonly partition?: number;
+  /** Relative share, finite and ≥ 0 (0 drains the partition: it keeps its pins but owns no slot). Default 1. */
+  readonly weight?: number;
+}
+
+/** A partition as the map holds it now. */
+export interface PartitionInfo {
+  readonly partition: number;
+  readonly weight: number;
+  /** Hash slots it owns: its share of the keys is slots / slotCount. */
+  readonly slots: number;
+}
+
+/** What one change of the map did. */
+export interface Rebalance {
+  /** The map's epoch after the change. */
+  readonly epoch: number;
+  /** Every slot that changed owner. */
+  readonly moves: readonly SlotMove[];
+  /** moves.length / slotCount: the share of (unpinned) keys that moved. */
+  readonly movedShare: number;
+  /** Pins dropped because their partition was removed: key "EXCHANGE:symbol" and the partition it was pinned to. */
+  readonly unpinned: readonly { readonly key: string; readonly partition: number }[];
+}
+
+/** An interned symbol that changed partition. */
+export interface SymbolMove {
+  readonly id: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Options of {@link SymbolPartitioner.create}. */
+export interface SymbolPartitionerOptions {
+  /** The partitions: a count n (numbers 0..n-1, weight 1 each) or a list. Required. */
+  partitions: number | readonly PartitionSpec[];
+  /** log2 of the hash slot count, 4..16. Default 14 (16384 slots, a 32 KiB table). */
+  slotBits?: number;
+  /** Most distinct keys that can ever be pinned. Default 1024. */
+  maxPins?: number;
+  /** The symbol table records' symbol ids refer to; needed for id and batch lookups. */
+  symbols?: SymbolTable;
+}
+
+interface Pin {
+  partition: number;
+  cell: number;
+}
+
+/**
+ * Consistent hashing of symbols over partitions, in shared memory: the control
+ * plane. Keys hash to 2^slotBits slots; each partition owns a number of slots
+ * proportional to its weight (exact to one slot), and every change (add, remove,
+ * reweigh) moves the fewest slots that reach the new quotas — on n → n+1 equal
+ * partitions, exactly 1/(n+1) of the slots, taken evenly from all. Pins override
+ * the slots for single keys (a hot symbol on a partition of its own).
+ *
+ * One SymbolPartitioner writes a map; any thread reads it through
+ * {@link PartitionMap.attach}(mem, partitioner.offset). Why slots with quotas and
+ * not a ring, jump hash, rendezvous or Maglev, with numbers: docs/PARTITION.md.
+ */
+export class SymbolPartitioner extends PartitionMap {
+  private readonly table: Uint16Array;
+  private readonly shared: Uint16Array;
+  private readonly weights = new Map<number, number>();
+  private readonly pinned = new Map<string, Pin>();
+
+  private constructor(mem: TickwireMemory, offset: number, symbols: SymbolTable | undefined) {
+    super(mem, offset, symbols);
+    this.table = emptyTable(this.slotCount);
+    this.shared = new Uint16Array(mem.buffer, offset + P.PMAP_HEADER_BYTES, this.slotCount);
+  }
+
+  /** Lays out a partition map in `mem` and assigns its slots. */
+  static create(mem: TickwireMemory, options: SymbolPartitionerOptions): SymbolPartitioner {
+    const slotBits = options.slotBits ?? P.PMAP_DEFAULT_SLOT_BITS;
+    if (!Number.isInteger(slotBits) || slotBits < P.PMAP_MIN_SLOT_BITS || slotBits > P.PMAP_MAX_SLOT_BITS) {
+      throw new TickwireError("ARGUMENT", `SymbolPartitioner: slotBits must be an integer from ${P.PMAP_MIN_SLOT_BITS} to ${P.PMAP_MAX_SLOT_BITS}, got ${slotBits}`);
+    }
+    const maxPins = options.maxPins ?? 1024;
+    if (!Number.isInteger(maxPins) || maxPins < 1 || maxPins > 1 << 20) {
+      throw new TickwireError("ARGUMENT", `SymbolPartitioner: maxPins must be an integer from 1 to 1048576, got ${maxPins}`);
+    }
+    const specs = normalise(options.partitions, 1 << slotBits);
+    const pinCells = 1 << Math.ceil(Math.log2(maxPins * 2)); // at most half full
+    const bytes = ((P.PMAP_HEADER_BYTES + (2 << slotBits) + 63) & ~63) + pinCells * P.PIN_CELL_BYTES;
+    const offset = mem.allocate(bytes, 64);
+    const h = offset >>> 2;
+    mem.u32[h + P.PMAP_OFF_SLOT_BITS / 4] = slotBits;
+    mem.u32[h + P.PMAP_OFF_PIN_MASK / 4] = pinCells - 1;
+    const self = new SymbolPartitioner(mem, offset, options.symbols);
+    for (const [p, w] of specs) self.weights.set(p, w);
+    self.publish(assignSlots(self.table, slotQuotas(self.slotCount, self.weights)));
+    Atomics.store(mem.u32, h + P.PMAP_OFF_MAGIC / 4, P.PMAP_MAGIC);
+    return self;
+  }
+
+  /** The partitions, by number, with their weights and slot counts. */
+  get partitions(): readonly PartitionInfo[] {
+    const slots = new Map<number, number>();
+    for (const p of this.table) slots.set(p, (slots.get(p) ?? 0) + 1);
+    return [...this.weights].sort((a, b) => a[0] - b[0])
+      .map(([partition, weight]) => ({ partition, weight, slots: slots.get(partition) ?? 0 }));
+  }
+
+  /** Adds a partition (default: the lowest free number, weight 1) and moves it its share of slots. */
+  addPartition(spec: PartitionSpec = {}): Rebalance & { partition: number } {
+    const [partition, weight] = [...normalise([spec], this.slotCount, this.weights)][0]!;
+    this.weights.set(partition, weight);
+    return { partition, ...this.rebalance([]) };
+  }
+
+  /** Removes a partition: its slots go to the others in proportion to their weights; its pins are dropped. */
+  removePartition(partition: number): Rebalance {
+    this.requirePartition(partition, "removePartition");
+    if (this.weights.size === 1) throw new TickwireError("ARGUMENT", `removePartition: partition ${partition} is the last one`);
+    const weight = this.weights.get(partition)!;
+    this.weights.delete(partition);
+    try {
+      slotQuotas(this.slotCount, this.weights);
+    } catch (e) {
+      this.weights.set(partition, weight);
+      throw e;
+    }
+    return this.rebalance(this.dropPins(partition));
+  }
+
+  /** Changes a partition's weight; slots move to or from it only. */
+  setWeight(partition: number, weight: number): Rebalance {
+    this.requirePartition(partition, "setWeight");
+    checkWeight(weight, `setWeight(${partition})`);
+    const old = this.weights.get(partition)!;
+    this.weights.set(partition, weight);
+    try {
+      slotQuotas(this.slotCount, this.weights);
+    } catch (e) {
+      this.weights.set(partition, old);
+      throw e;
+    }
+    return this.rebalance([]);
+  }
+
+  /**
+   * Replaces the whole partition set at once (e.g. n → m workers) with one
+   * rebalance: partitions not listed are removed (their pins dropped), listed ones
+   * added or reweighed.
+   */
+  setPartitions(partitions: number | readonly PartitionSpec[]): Rebalance {
+    const specs = normalise(partitions, this.slotCount);
+    slotQuotas(this.slotCount, specs);
+    const unpinned: { key: string; partition: number }[] = [];
+    for (const p of [...this.weights.keys()]) if (!specs.has(p)) unpinned.push(...this.dropPins(p));
+    this.weights.clear();
+    for (const [p, w] of specs) this.weights.set(p, w);
+    return this.rebalance(unpinned);
+  }
+
+  /**
+   * Pins (exchange, symbol) to `partition`, whatever its slot: for a hot symbol
+   * that should have a partition to itself, or stay put. The key need not be
+   * interned yet. Re-pinning moves the pin. Throws EXCHANGE/SYMBOL for a bad key,
+   * ARGUMENT for an unknown partition, TABLE_FULL past maxPins distinct keys.
+   */
+  pin(exchange: ExchangeName, symbol: string, partition: number): void {
+    this.requirePartition(partition, "pin");
+    const [code, len] = writeKey(this.mem, this.scratch, exchange, symbol, "pin");
+    const key = `${exchange}:${symbol}`;
+    const known = this.pinned.get(key);
+    if (known) {
+      known.partition = partition;
+      this.storePinWord(known.cell, partition, code, len);
+    } else {
+      this.pinned.set(key, { partition, cell: this.claimPinCell(code, len, key) });
+      this.storePinWord(this.pinned.get(key)!.cell, partition, code, len);
+    }
+    this.bumpEpoch();
+  }
+
+  /** Removes the pin of (exchange, symbol); returns whether it had one. */
+  unpin(exchange: ExchangeName, symbol: string): boolean {
+    const [code, len] = writeKey(this.mem, this.scratch, exchange, symbol, "unpin");
+    const pin = this.pinned.get(`${exchange}:${symbol}`);
+    if (!pin || pin.partition === P.PARTITION_NONE) return false;
+    pin.partition = P.PARTITION_NONE;
+    this.storePinWord(pin.cell, P.PARTITION_NONE, code, len);
+    this.bumpEpoch();
+    return true;
+  }
+
+  /** The pins in force: "EXCHANGE:symbol" → partition. */
+  get pins(): ReadonlyMap<string, number> {
+    const out = new Map<string, number>();
+    for (const [key, pin] of this.pinned) if (pin.partition !== P.PARTITION_NONE) out.set(key, pin.partition);
+    return out;
+  }
+
+  /**
+   * The interned symbols a rebalance moved: those in moved slots (pinned symbols
+   * stay where their pins say) and those whose pin was dropped. What a processor
+   * hands from one worker to another. Needs the symbol table.
+   */
+  symbolsMoved(rebalance: Rebalance): SymbolMove[] {
+    const symbols = this.symbols;
+    if (!symbols) throw new TickwireError("ARGUMENT", "symbolsMoved: this partition map was made without a symbol table");
+    const bySlot = new Map<number, SlotMove>();
+    for (const m of rebalance.moves) bySlot.set(m.slot, m);
+    const out: SymbolMove[] = [];
+    const size = symbols.size;
+    for (let id = 0; id < size && bySlot.size > 0; id++) {
+      const m = bySlot.get(this.slotOfId(id));
+      if (!m) continue;
+      if (this.pinned.size > 0) {
+        const info = symbols.get(id);
+        const pin = this.pinned.get(`${info.exchange}:${info.symbol}`);
+        if (pin && pin.partition !== P.PARTITION_NONE) continue;
+      }
+      out.push({ id, from: m.from, to: m.to });
+    }
+    for (const { key, partition } of rebalance.unpinned) {
+      const colon = key.indexOf(":");
+      const id = symbols.find(key.slice(0, colon) as ExchangeName, key.slice(colon + 1));
+      if (id < 0) continue;
+      const to = this.partitionOfId(id);
+      if (to !== partition) out.push({ id, from: partition, to });
+    }
+    return out;
+  }
+
+  private rebalance(unpinned: { key: string; partition: number }[]): Rebalance {
+    const moves = assignSlots(this.table, slotQuotas(this.slotCount, this.weights));
+    const epoch = this.publish(moves);
+    return { epoch, moves, movedShare: moves.length / this.slotCount, unpinned };
+  }
+
+  // Writes the moved slots to shared memory, then bumps the epoch.
+  private publish(moves: readonly SlotMove[]): number {
+    for (const m of moves) Atomics.store(this.shared, m.slot, m.to);
+    let limit = 0;
+    for (const p of this.weights.keys()) limit = Math.max(limit, p + 1);
+    const h = this.offset >>> 2;
+    Atomics.store(this.mem.u32, h + P.PMAP_OFF_PARTITION_LIMIT / 4, Math.max(limit, Atomics.load(this.mem.u32, h + P.PMAP_OFF_PARTITION_LIMIT / 4)));
+    return this.bumpEpoch();
+  }
+
+  private bumpEpoch(): number {
+    return Atomics.add(this.mem.u32, (this.offset + P.PMAP_OFF_EPOCH) >>> 2, 1) + 1;
+  }
+
+  private dropPins(partition: number): { key: string; partition: number }[] {
+    const dropped: { key: string; partition: number }[] = [];
+    for (const [key, pin] of this.pinned) {
+      if (pin.partition !== partition) continue;
+      pin.partition = P.PARTITION_NONE;
+      const word = Atomics.load(this.mem.u32, (pin.cell + P.PIN_OFF_WORD) >>> 2);
+      Atomics.store(this.mem.u32, (pin.cell + P.PIN_OFF_WORD) >>> 2, (word & 0xffff0000) | P.PARTITION_NONE);
+      dropped.push({ key, partition });
+    }
+    return dropped;
+  }
+
+  // Finds an empty cell for a new key (whose bytes are in scratch) and fills all but its word.
+  private claimPinCell(code: number, len: number, key: string): number {
+    const hash = keyHash32(this.mem, code, this.scratch, len);
+    const h = this.offset >>> 2;
+    const mask = this.mem.u32[h + P.PMAP_OFF_PIN_MASK / 4]!;
+    const used = Atomics.load(this.mem.u32, h + P.PMAP_OFF_PIN_COUNT / 4);
+    if (used + 1 > (mask + 1) / 2) {
+      throw new TickwireError("TABLE_FULL", `pin ${key}: the map's pin table is full (${used} keys pinned since creation; raise maxPins)`);
+    }
+    const cells = (this.offset + P.PMAP_HEADER_BYTES + 2 * this.slotCount + 63) & ~63;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const cell = cells + i * P.PIN_CELL_BYTES;
+      if (Atomics.load(this.mem.u32, (cell + P.PIN_OFF_WORD) >>> 2) !== 0) continue;
+      this.mem.u32[(cell + P.PIN_OFF_HASH) >>> 2] = hash;
+      this.mem.u8.copyWithin(cell + P.PIN_OFF_NAME, this.scratch, this.scratch + len);
+      Atomics.add(this.mem.u32, h + P.PMAP_OFF_PIN_COUNT / 4, 1);
+      return cell;
+    }
+  }
+
+  private storePinWord(cell: number, partition: number, code: number, len: number): void {
+    Atomics.store(this.mem.u32, (cell + P.PIN_OFF_WORD) >>> 2, ((len << 24) | (code << 16) | partition) >>> 0);
+  }
+
+  private requirePartition(partition: number, op: string): void {
+    if (!this.weights.has(partition)) {
+      throw new TickwireError("ARGUMENT", `${op}: ${JSON.stringify(partition)} is not a partition of this map (have ${[...this.weights.keys()].sort((a, b) => a - b).join(", ")})`);
+    }
+  }
+}
+
+function checkWeight(weight: unknown, what: string): asserts weight is number {
+  if (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0) {
+    throw new TickwireError("ARGUMENT", `${what}: weight must be a finite number ≥ 0, got ${String(weight)}`);
+  }
+}
+
+// Partition list → Map(number → weight), numbering unnumbered entries with the lowest free numbers.
+function normalise(partitions: number | readonly PartitionSpec[], slotCount: number, existing: ReadonlyMap<number, number> = new Map()): Map<number, number> {
+  const limit = Math.min(P.MAX_PARTITIONS, slotCount);
+  if (typeof partitions === "number") {
+    if (!Number.isInteger(partitions) || partitions < 1 || partitions > limit) {
+      throw new TickwireError("ARGUMENT", `partitions must be an integer from 1 to ${limit} (the slot count caps it), got ${partitions}`);
+    }
+    return new Map(Array.from({ length: partitions }, (_, i) => [i, 1]));
+  }
+  if (!Array.isArray(partitions) || partitions.length === 0) {
+    throw new TickwireError("ARGUMENT", "partitions must be a positive count or a non-empty list of { partition?, weight? }");
+  }
+  const out = new Map<number, number>();
+  const taken = (p: number) => out.has(p) || existing.has(p);
+  for (const spec of partitions) {
+    if (spec.partition === undefined) continue;
+    const p = spec.partition;
+    if (!Number.isInteger(p) || p < 0 || p >= limit) throw new TickwireError("ARGUMENT", `partition number must be an integer from 0 to ${limit - 1}, got ${p}`);
+    if (taken(p)) throw new TickwireError("ARGUMENT", `partition ${p} is listed twice or already exists`);
+    checkWeight(spec.weight ?? 1, `partition ${p}`);
+    out.set(p, spec.weight ?? 1);
+  }
+  let next = 0;
+  for (const spec of partitions) {
+    if (spec.partition !== undefined) continue;
+    while (taken(next)) next++;
+    if (next >= limit) throw new TickwireError("ARGUMENT", `no partition number left below ${limit}`);
+    checkWeight(spec.weight ?? 1, `partition ${next}`);
+    out.set(next, spec.weight ?? 1);
+  }
+  if (existing.size + out.size > limit) throw new TickwireError("ARGUMENT", `more than ${limit} partitions`);
+  return out;
+}
+
+export type { SlotMove };
