@@ -13,3 +13,4 @@ export function staticEnd(): usize {
 }
 export { ringClaim, ringCommit, ringRead, ringRelease, ringJoin, ringBacklog } from "./ring";
 export { partitionOfKey, partitionOfSymbol, partitionBatch } from "./partition";
+export { lvcApply, lvcRead, lvcSnapshotIds, lvcSnapshotRange } from "./lvc";
