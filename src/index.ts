@@ -20,3 +20,9 @@ export { BatchCodec } from "./codec/batch.js";
 export { JsonRenderer, type JsonRendererOptions } from "./codec/json-renderer.js";
 export { Ring, RingWriter, RingReader, ringBytes, type RingType, type RingSpec, type RingHandle, type RingStats } from "./rings/ring.js";
 export { RingPool, type RingPoolHandle } from "./rings/pool.js";
+export {
+  SymbolPartitioner, type SymbolPartitionerOptions, type PartitionSpec, type PartitionInfo, type Rebalance, type SymbolMove,
+} from "./partition/symbol-partitioner.js";
+export { PartitionMap } from "./partition/partition-map.js";
+export type { SlotMove } from "./partition/slot-assignment.js";
+export { LastValueCache, type LastValueCacheOptions, type SnapshotResult } from "./cache/last-value-cache.js";
