@@ -188,9 +188,15 @@ export function renderJson(src: usize, bytes: u32, mode: u32, symtab: usize, bro
     const kind = <u32>load<u8>(rec, OFF_KIND);
     if (kind != KIND_PADDING && kind >= mode) {
       const id = load<u32>(rec, OFF_SYMBOL_ID);
+      // The id is checked before its entry is read: an id past the table may point past
+      // the end of memory, and reading there traps instead of returning ERR_SYMBOL.
+      if (id >= capacity) {
+        store<u32>(status, index);
+        return ERR_SYMBOL;
+      }
       const entry = entries + <usize>id * SYMTAB_ENTRY_BYTES;
       const nameLen = <usize>load<u8>(entry, SYMENT_OFF_NAME_LENGTH);
-      if (id >= capacity || nameLen == 0) {
+      if (nameLen == 0) {
         store<u32>(status, index);
         return ERR_SYMBOL;
       }
