@@ -8,7 +8,8 @@
 // partition, never a mix (x86 and ARM atomic loads of 16/32 bits are plain loads).
 
 import {
-  PMAP_OFF_SLOT_BITS, PMAP_OFF_PIN_MASK, PMAP_OFF_PIN_COUNT, PMAP_HEADER_BYTES,
+  PMAP_OFF_SLOT_BITS, PMAP_OFF_PIN_MASK, PMAP_OFF_PIN_COUNT, PMAP_HEADER_BYTES, PMAP_OFF_SYMTAB,
+  PMAP_OFF_HASH_CAPACITY, PMAP_OFF_HASHES,
   PIN_CELL_BYTES, PIN_OFF_HASH, PIN_OFF_WORD, PIN_OFF_NAME, PARTITION_NONE,
 } from "../src/partition/layout";
 import {
@@ -53,6 +54,36 @@ function pinned(map: usize, hash: u32, exchange: u32, ptr: usize, len: u32): u32
   return PARTITION_NONE;
 }
 
+/** The pinned partition of the symbol table entry at `entry` (whose hash is `hash`), or PARTITION_NONE. */
+function pinnedEntry(map: usize, hash: u32, entry: usize): u32 {
+  return pinned(map, hash, <u32>load<u8>(entry, SYMENT_OFF_EXCHANGE), entry + SYMENT_OFF_NAME,
+    <u32>load<u8>(entry, SYMENT_OFF_NAME_LENGTH));
+}
+
+/**
+ * hash32 of symbol `id`: from the map's hash column when it caches `table`, else
+ * (and to fill the column) from the table's entry. `col` is the column or 0.
+ */
+// @ts-ignore: decorator
+@inline function idHash(col: usize, colCap: u32, entries: usize, id: u32): u32 {
+  if (col != 0 && id < colCap) {
+    const cell = col + (<usize>id << 2);
+    let h = load<u32>(cell);
+    if (h == 0) {
+      h = load<u32>(entries + (<usize>id) * SYMTAB_ENTRY_BYTES, SYMENT_OFF_HASH);
+      store<u32>(cell, h);
+    }
+    return h;
+  }
+  return load<u32>(entries + (<usize>id) * SYMTAB_ENTRY_BYTES, SYMENT_OFF_HASH);
+}
+
+/** The map's hash column if it caches the symbol table at `table`, else 0. */
+// @ts-ignore: decorator
+@inline function hashColumn(map: usize, table: usize): usize {
+  return load<u32>(map, PMAP_OFF_SYMTAB) == <u32>table ? <usize>load<u32>(map, PMAP_OFF_HASHES) : 0;
+}
+
 // @ts-ignore: decorator
 @inline function resolve(map: usize, hash: u32, exchange: u32, ptr: usize, len: u32, pins: bool): u32 {
   if (pins) {
@@ -74,9 +105,13 @@ export function partitionOfKey(map: usize, exchange: u32, ptr: usize, len: u32):
 export function partitionOfSymbol(map: usize, table: usize, id: u32): i32 {
   const count = min<u32>(atomic.load<u32>(table, SYMTAB_OFF_COUNT), load<u32>(table, SYMTAB_OFF_CAPACITY));
   if (id >= count) return ERR_SYMBOL;
-  const entry = symtabEntries(table) + (<usize>id) * SYMTAB_ENTRY_BYTES;
-  return <i32>resolve(map, load<u32>(entry, SYMENT_OFF_HASH), <u32>load<u8>(entry, SYMENT_OFF_EXCHANGE),
-    entry + SYMENT_OFF_NAME, <u32>load<u8>(entry, SYMENT_OFF_NAME_LENGTH), atomic.load<u32>(map, PMAP_OFF_PIN_COUNT) != 0);
+  const entries = symtabEntries(table);
+  const hash = idHash(hashColumn(map, table), load<u32>(map, PMAP_OFF_HASH_CAPACITY), entries, id);
+  if (atomic.load<u32>(map, PMAP_OFF_PIN_COUNT) != 0) {
+    const p = pinnedEntry(map, hash, entries + (<usize>id) * SYMTAB_ENTRY_BYTES);
+    if (p != PARTITION_NONE) return <i32>p;
+  }
+  return <i32>slotPartition(map, hash);
 }
 
 /**
@@ -98,6 +133,8 @@ export function partitionBatch(map: usize, table: usize, src: usize, bytes: u32,
   const shift = 32 - load<u32>(map, PMAP_OFF_SLOT_BITS);
   const slotTable = map + PMAP_HEADER_BYTES;
   const pins = atomic.load<u32>(map, PMAP_OFF_PIN_COUNT) != 0;
+  const col = hashColumn(map, table);
+  const colCap = load<u32>(map, PMAP_OFF_HASH_CAPACITY);
   const end = <usize>bytes;
   let offset: usize = 0;
   let index: u32 = 0;
@@ -110,13 +147,9 @@ export function partitionBatch(map: usize, table: usize, src: usize, bytes: u32,
       const id = load<u32>(p, OFF_SYMBOL_ID);
       if (id >= count) return fail(status, index, ERR_SYMBOL);
       if (ticks >= outCap) return fail(status, index, ERR_OUTPUT_FULL);
-      const entry = entries + (<usize>id) * SYMTAB_ENTRY_BYTES;
-      const hash = load<u32>(entry, SYMENT_OFF_HASH);
+      const hash = idHash(col, colCap, entries, id);
       let part: u32 = PARTITION_NONE;
-      if (pins) {
-        part = pinned(map, hash, <u32>load<u8>(entry, SYMENT_OFF_EXCHANGE), entry + SYMENT_OFF_NAME,
-          <u32>load<u8>(entry, SYMENT_OFF_NAME_LENGTH));
-      }
+      if (pins) part = pinnedEntry(map, hash, entries + (<usize>id) * SYMTAB_ENTRY_BYTES);
       if (part == PARTITION_NONE) part = <u32>atomic.load<u16>(slotTable + (<usize>(hash >>> shift) << 1));
       store<u16>(out + (<usize>ticks << 1), <u16>part);
       if (partBytes != 0) {

@@ -14,7 +14,10 @@
 //  12 u32 pinMask        pin cells - 1 (a power of two minus one)
 //  16 u32 pinCount       pin cells in use (atomic; a cell once used stays used)
 //  20 u32 partitionLimit every partition number in the table is below it
-//  24..63 reserved
+//  24 u32 symtab         offset of the symbol table the hash column caches (0 = none)
+//  28 u32 hashCapacity   entries of the hash column (the table's capacity)
+//  32 u32 hashes         offset of the hash column (0 = none)
+//  36..63 reserved
 //  slot table (at 64) ────────────────────────────────────────────────────────
 //   u16 partition[1 << slotBits]      read and written with atomic 16-bit accesses
 //  pin cells (at the next 64-byte boundary), 64 bytes each, open addressing
@@ -25,6 +28,11 @@
 //                        0 = empty cell. Published with one atomic store, so a
 //                        reader sees a whole cell or none.
 //   8 name               UTF-8, up to SYMBOL_MAX_BYTES (56) bytes
+//  hash column (at the next 64-byte boundary, when the map has a symbol table)
+//   u32 hash32[hashCapacity]  symbol id -> the table's hash32, 0 = not cached yet.
+//   A dense copy of the one field a batch lookup needs: 16 ids a cache line
+//   instead of one 64-byte table entry each. Filled on first use by any thread
+//   (the value for an id never changes, so racing fills write the same word).
 
 export const PMAP_MAGIC = 0x50414d50; // "PMAP" little-endian
 export const PMAP_OFF_MAGIC = 0;
@@ -33,6 +41,9 @@ export const PMAP_OFF_EPOCH = 8;
 export const PMAP_OFF_PIN_MASK = 12;
 export const PMAP_OFF_PIN_COUNT = 16;
 export const PMAP_OFF_PARTITION_LIMIT = 20;
+export const PMAP_OFF_SYMTAB = 24;
+export const PMAP_OFF_HASH_CAPACITY = 28;
+export const PMAP_OFF_HASHES = 32;
 export const PMAP_HEADER_BYTES = 64;
 
 export const PMAP_MIN_SLOT_BITS = 4;

@@ -5,7 +5,7 @@ import type { ExchangeName } from "../format/exchange.js";
 import type { TickwireMemory } from "../memory/shared-memory.js";
 import type { SymbolTable } from "../memory/symbol-table.js";
 import { partitionCore, type PartitionExports } from "./wasm.js";
-import { KEY_SCRATCH_BYTES, keyHash32, writeKey } from "./symbol-key.js";
+import { keyHash32, keyScratch, writeKey, type KeyScratch } from "./symbol-key.js";
 
 /**
  * The read side of a partition map in shared memory: symbol → partition for one
@@ -22,7 +22,7 @@ export class PartitionMap {
   /** Number of hash slots (a power of two). */
   readonly slotCount: number;
   protected readonly core: PartitionExports;
-  protected readonly scratch: number;
+  protected readonly scratch: KeyScratch;
   private readonly status: number;
   private readonly slotShift: number;
   private readonly tableIndex: number;
@@ -35,8 +35,8 @@ export class PartitionMap {
     this.tableIndex = (offset + P.PMAP_HEADER_BYTES) >>> 1;
     this.u16 = new Uint16Array(mem.buffer);
     this.core = partitionCore(mem);
-    this.scratch = mem.allocate(KEY_SCRATCH_BYTES + 8, 8);
-    this.status = this.scratch + KEY_SCRATCH_BYTES;
+    this.scratch = keyScratch(mem);
+    this.status = mem.allocate(8, 8);
   }
 
   /**
@@ -78,13 +78,15 @@ export class PartitionMap {
   /** hash32 of (exchange, symbol), as the symbol table stores it. Control-plane speed (the 64-bit hash crosses as a BigInt). */
   hashOf(exchange: ExchangeName, symbol: string): number {
     const [code, len] = writeKey(this.mem, this.scratch, exchange, symbol, "hashOf");
-    return keyHash32(this.mem, code, this.scratch, len);
+    return keyHash32(this.mem, code, this.scratch.offset, len);
   }
 
   /** Partition of (exchange, symbol), interned or not: its pin, else its slot's owner. Throws EXCHANGE or SYMBOL for a bad key. */
   partitionOf(exchange: ExchangeName, symbol: string): number {
-    const [code, len] = writeKey(this.mem, this.scratch, exchange, symbol, "partitionOf");
-    return this.core.partitionOfKey(this.offset, code, this.scratch, len);
+    const [code, len] = writeKey(this.mem, this.scratch, exchange, symbol, "partitionOf", false);
+    const p = this.core.partitionOfKey(this.offset, code, this.scratch.offset, len);
+    if (p < 0) throw errorFromStatus(p, `partitionOf ${exchange}:${JSON.stringify(symbol)}`);
+    return p;
   }
 
   /** Partition of interned symbol `id` (its hash is read from the symbol table). Throws SYMBOL for an id not in the table. */

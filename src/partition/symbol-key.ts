@@ -11,13 +11,25 @@ const encoder = new TextEncoder();
 /** Bytes a key scratch area needs: the longest name as UTF-16 could encode to (4 bytes a char, capped). */
 export const KEY_SCRATCH_BYTES = L.SYMBOL_MAX_BYTES * 4;
 
+/** A per-thread area of shared memory where keys are written for the core: its offset and a view of it. */
+export interface KeyScratch {
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+}
+
+/** Allocates a key scratch area in `mem` (keep one per object: building the view costs more than the encoding). */
+export function keyScratch(mem: TickwireMemory): KeyScratch {
+  const offset = mem.allocate(KEY_SCRATCH_BYTES, 8);
+  return { offset, bytes: mem.u8.subarray(offset, offset + KEY_SCRATCH_BYTES) };
+}
+
 /**
- * Writes the UTF-8 of `symbol` at `scratch` (KEY_SCRATCH_BYTES long) and returns
- * [exchange code, byte length]. Throws EXCHANGE or SYMBOL errors for keys that
- * cannot be valid; the Wasm core checks the bytes themselves (control characters,
- * quote, backslash).
+ * Writes the UTF-8 of `symbol` to `scratch` and returns [exchange code, byte
+ * length]. Throws EXCHANGE or SYMBOL errors for keys that cannot be valid. With
+ * `check`, also asks the core to check the bytes (control characters, quote,
+ * backslash); leave it off when the export the key goes to checks them itself.
  */
-export function writeKey(mem: TickwireMemory, scratch: number, exchange: string, symbol: string, context: string): [number, number] {
+export function writeKey(mem: TickwireMemory, scratch: KeyScratch, exchange: string, symbol: string, context: string, check = true): [number, number] {
   const code = exchangeCode(exchange);
   if (code === 0) throw new TickwireError("EXCHANGE", `${context}: unknown exchange ${JSON.stringify(String(exchange))}`);
   if (typeof symbol !== "string") throw new TickwireError("SYMBOL", `${context}: symbol must be a string, got ${typeof symbol}`);
@@ -25,12 +37,14 @@ export function writeKey(mem: TickwireMemory, scratch: number, exchange: string,
   if (symbol.length > L.SYMBOL_MAX_BYTES) {
     throw new TickwireError("SYMBOL", `${context}: symbol ${JSON.stringify(symbol.slice(0, 64))}… is longer than ${L.SYMBOL_MAX_BYTES} bytes`);
   }
-  const { written } = encoder.encodeInto(symbol, mem.u8.subarray(scratch, scratch + KEY_SCRATCH_BYTES));
+  const { written } = encoder.encodeInto(symbol, scratch.bytes);
   if (written > L.SYMBOL_MAX_BYTES) {
     throw new TickwireError("SYMBOL", `${context}: symbol ${JSON.stringify(symbol)} is ${written} UTF-8 bytes, more than ${L.SYMBOL_MAX_BYTES}`);
   }
-  const bad = mem.core.symbolKeyCheck(code, scratch, written);
-  if (bad < 0) throw errorFromStatus(bad, `${context} ${exchange}:${JSON.stringify(symbol)}`);
+  if (check) {
+    const bad = mem.core.symbolKeyCheck(code, scratch.offset, written);
+    if (bad < 0) throw errorFromStatus(bad, `${context} ${exchange}:${JSON.stringify(symbol)}`);
+  }
   return [code, written];
 }
 

@@ -95,11 +95,18 @@ export class SymbolPartitioner extends PartitionMap {
     }
     const specs = normalise(options.partitions, 1 << slotBits);
     const pinCells = 1 << Math.ceil(Math.log2(maxPins * 2)); // at most half full
-    const bytes = ((P.PMAP_HEADER_BYTES + (2 << slotBits) + 63) & ~63) + pinCells * P.PIN_CELL_BYTES;
-    const offset = mem.allocate(bytes, 64);
+    const pinsAt = (P.PMAP_HEADER_BYTES + (2 << slotBits) + 63) & ~63;
+    const hashesAt = pinsAt + pinCells * P.PIN_CELL_BYTES;
+    const hashCapacity = options.symbols?.capacity ?? 0;
+    const offset = mem.allocate(hashesAt + hashCapacity * 4, 64);
     const h = offset >>> 2;
     mem.u32[h + P.PMAP_OFF_SLOT_BITS / 4] = slotBits;
     mem.u32[h + P.PMAP_OFF_PIN_MASK / 4] = pinCells - 1;
+    if (options.symbols) {
+      mem.u32[h + P.PMAP_OFF_SYMTAB / 4] = options.symbols.offset;
+      mem.u32[h + P.PMAP_OFF_HASH_CAPACITY / 4] = hashCapacity;
+      mem.u32[h + P.PMAP_OFF_HASHES / 4] = offset + hashesAt;
+    }
     const self = new SymbolPartitioner(mem, offset, options.symbols);
     for (const [p, w] of specs) self.weights.set(p, w);
     self.publish(assignSlots(self.table, slotQuotas(self.slotCount, self.weights)));
@@ -272,7 +279,7 @@ export class SymbolPartitioner extends PartitionMap {
 
   // Finds an empty cell for a new key (whose bytes are in scratch) and fills all but its word.
   private claimPinCell(code: number, len: number, key: string): number {
-    const hash = keyHash32(this.mem, code, this.scratch, len);
+    const hash = keyHash32(this.mem, code, this.scratch.offset, len);
     const h = this.offset >>> 2;
     const mask = this.mem.u32[h + P.PMAP_OFF_PIN_MASK / 4]!;
     const used = Atomics.load(this.mem.u32, h + P.PMAP_OFF_PIN_COUNT / 4);
@@ -284,7 +291,7 @@ export class SymbolPartitioner extends PartitionMap {
       const cell = cells + i * P.PIN_CELL_BYTES;
       if (Atomics.load(this.mem.u32, (cell + P.PIN_OFF_WORD) >>> 2) !== 0) continue;
       this.mem.u32[(cell + P.PIN_OFF_HASH) >>> 2] = hash;
-      this.mem.u8.copyWithin(cell + P.PIN_OFF_NAME, this.scratch, this.scratch + len);
+      this.mem.u8.copyWithin(cell + P.PIN_OFF_NAME, this.scratch.offset, this.scratch.offset + len);
       Atomics.add(this.mem.u32, h + P.PMAP_OFF_PIN_COUNT / 4, 1);
       return cell;
     }
