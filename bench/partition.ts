@@ -18,7 +18,9 @@
 //      three libraries and for the algorithms considered (jump hash, rendezvous,
 //      Maglev; bench/lib/consistent-algorithms.ts), all fed the same key hashes
 //   3. tickwire's slot count: balance and movement at 2^10..2^16 slots
-//   4. (placeholder) the parallel processor's end-to-end throughput: processorTables()
+//   4. the last-value cache next to it: apply (batch merge under the slot's sequence
+//      lock) and reads (one symbol, or every symbol as one snapshot batch), ns/record
+//   5. (placeholder) the parallel processor's end-to-end throughput: processorTables()
 //
 // Method: each speed figure is the median over ROUNDS rounds (variants alternate
 // within a round) of the time for one full pass over the 50 000 keys / 50 000.
@@ -30,6 +32,7 @@ import { TickwireMemory } from "../src/memory/shared-memory.js";
 import { SymbolTable } from "../src/memory/symbol-table.js";
 import { TickView, Kind } from "../src/format/record.js";
 import { SymbolPartitioner } from "../src/partition/symbol-partitioner.js";
+import { LastValueCache } from "../src/cache/last-value-cache.js";
 import { nseSymbolKeys, type SymbolKey } from "../test/helpers/nse-symbols.js";
 import { JumpHash, Maglev, Rendezvous, type Placement } from "./lib/consistent-algorithms.js";
 import { report, fmt, ratio, median, type ResultTable } from "./lib/report.js";
@@ -231,7 +234,55 @@ function slotTable(): ResultTable {
   };
 }
 
-// ─── 4. the parallel processor ─────────────────────────────────────────────────
+// ─── 4. the last-value cache ───────────────────────────────────────────────────
+function cacheTable(): ResultTable {
+  const cache = LastValueCache.create(mem, { capacity: 65_536 });
+  const rows: (string | number)[][] = [];
+  const snapshot = mem.allocate(KEYS * L.DEPTH_BYTES, 64);
+  // KEYS records of each kind over all 50 000 symbols in the shuffled order (every
+  // slot cold), then over a hot set of 1 000 symbols (slots stay in cache).
+  for (const symbolsUsed of [KEYS, 1000]) {
+    for (const kind of [Kind.LTP, Kind.QUOTE, Kind.DEPTH]) {
+      const size = kind === Kind.LTP ? L.LTP_BYTES : kind === Kind.QUOTE ? L.QUOTE_BYTES : L.DEPTH_BYTES;
+      const region = mem.allocate(KEYS * size, 64);
+      for (let i = 0; i < KEYS; i++) {
+        const k = i % symbolsUsed;
+        view.wrap(region + i * size).init(kind);
+        view.symbolId = orderedIds[k]!;
+        view.exchange = orderedKeys[k]!.exchange === "NSE" ? L.EXCHANGE_NSE : L.EXCHANGE_NFO;
+        view.seq = i;
+      }
+      const apply: number[] = [];
+      const read: number[] = [];
+      const all: number[] = [];
+      cache.apply(region, KEYS * size);
+      for (let r = 0; r < ROUNDS; r++) {
+        let t0 = process.hrtime.bigint();
+        for (let i = 0; i < KEYS; i += BATCH) cache.apply(region + i * size, Math.min(BATCH, KEYS - i) * size);
+        apply.push(Number(process.hrtime.bigint() - t0) / KEYS);
+        t0 = process.hrtime.bigint();
+        for (let i = 0; i < KEYS; i++) sink += cache.readInto(orderedIds[i % symbolsUsed]!, snapshot);
+        read.push(Number(process.hrtime.bigint() - t0) / KEYS);
+        if (symbolsUsed !== KEYS) continue;
+        t0 = process.hrtime.bigint();
+        const got = cache.snapshotRange(0, cache.capacity, snapshot, KEYS * L.DEPTH_BYTES);
+        all.push(Number(process.hrtime.bigint() - t0) / KEYS);
+        if (got.bytes < KEYS * size) throw new Error(`snapshotRange returned ${got.bytes} bytes`);
+      }
+      rows.push([`${["", "LTP", "QUOTE", "DEPTH"][kind]} over ${fmt(symbolsUsed)} symbols`, median(apply), 1e9 / median(apply), median(read),
+        all.length ? median(all) : "–"]);
+    }
+  }
+  return {
+    title: "Last-value cache: apply and read, records in shuffled symbol order",
+    columns: ["records", "apply ns / record", "applied / s", "readInto ns / symbol", "snapshotRange ns / symbol"],
+    rows,
+    note: `apply: ${BATCH} records a Wasm call, each merged under its slot's sequence lock (a CAS and a store). readInto: one call per symbol, copied out under the lock. `
+      + `snapshotRange: all 50 000 symbols into one batch. Over 50 000 symbols every slot (448 B, 22 MB in all) is a cache miss; the 1 000-symbol hot set stays in cache. Median of ${ROUNDS} passes.`,
+  };
+}
+
+// ─── 5. the parallel processor ─────────────────────────────────────────────────
 // PROCESSOR END-TO-END THROUGHPUT GOES HERE (issue 5, item 5: the lead's processor).
 // Return its tables (ticks/s with 1, 2, 4, … workers, from an in-memory source
 // through routing, the owner's ingest ring, the last-value cache and the fan-out
@@ -244,6 +295,7 @@ async function processorTables(): Promise<ResultTable[]> {
 const speed = speedTable();
 const { table: balance, rows } = qualityTable();
 const slots = slotTable();
+const lvc = cacheTable();
 const summaryRows: (string | number)[][] = [];
 {
   const ns = Object.fromEntries(speed.rows.map((r) => [r[0], r[1] as number]));
@@ -257,5 +309,5 @@ const summaryRows: (string | number)[][] = [];
   summaryRows.push(["(hashring, same run: max/mean; moved ÷ 1/17)", "", `${hr.maxMean.toFixed(3)}; ${(hr.moved17 * 17).toFixed(3)}`, ""]);
 }
 const summary: ResultTable = { title: "Partition targets (issue 5)", columns: ["target", "goal", "measured", ""], rows: summaryRows };
-report("partition", [summary, speed, balance, slots, ...(await processorTables())]);
+report("partition", [summary, speed, balance, slots, lvc, ...(await processorTables())]);
 if (sink === 0.5) console.log(sink);

@@ -123,7 +123,8 @@ export class LastValueCache {
     if ((dst & 7) !== 0 || dst < 0 || dst + this.recordBytes > this.mem.byteLength) {
       throw new TickwireError("ARGUMENT", `readInto: dst must be an 8-aligned offset with ${this.recordBytes} bytes of room, got ${dst}`);
     }
-    return this.retry(() => this.core.lvcRead(this.offset, id, dst, SPINS), `read symbol ${id}`);
+    const n = this.core.lvcRead(this.offset, id, dst, SPINS);
+    return n === C.LVC_BUSY ? this.readBusy(id, dst) : n;
   }
 
   /** A copy of symbol `id`'s latest record (a plain, unshared buffer), or undefined when it has no value yet. */
@@ -234,17 +235,16 @@ export class LastValueCache {
     return this.ids.offset;
   }
 
-  // Calls `read` until it is not LVC_BUSY, for at most busyTimeoutMs.
-  private retry(read: () => number, what: string): number {
-    let n = read();
-    if (n !== C.LVC_BUSY) return n;
+  // Retries a read that met a writer, for at most busyTimeoutMs.
+  private readBusy(id: number, dst: number): number {
     const deadline = performance.now() + this.busyTimeoutMs;
-    while ((n = read()) === C.LVC_BUSY) {
+    for (;;) {
+      const n = this.core.lvcRead(this.offset, id, dst, SPINS);
+      if (n !== C.LVC_BUSY) return n;
       if (performance.now() > deadline) {
-        throw new TickwireError("TIMEOUT", `LastValueCache: ${what}: the slot stayed mid-write for ${this.busyTimeoutMs} ms (did its writer die inside a write? its next write repairs it)`);
+        throw new TickwireError("TIMEOUT", `LastValueCache: read symbol ${id}: the slot stayed mid-write for ${this.busyTimeoutMs} ms (did its writer die inside a write? its next write repairs it)`);
       }
     }
-    return n;
   }
 
   private checkId(id: number, op: string): void {
