@@ -26,3 +26,4 @@ export {
 export { PartitionMap } from "./partition/partition-map.js";
 export type { SlotMove } from "./partition/slot-assignment.js";
 export { LastValueCache, type LastValueCacheOptions, type SnapshotResult } from "./cache/last-value-cache.js";
+export type { SymbolBalanceOptions, BalanceReport } from "./partition/symbol-partitioner.js";

@@ -250,6 +250,53 @@ test("partitionBatch refuses bad batches with the failing record's index", () =>
   throwsCode(() => bare.partitionOfId(0), "ARGUMENT", /without a symbol table/);
 });
 
+test("balance() evens out the interned symbols to within 0.5% by swapping a few slots; slot counts and later minimal moves are kept", () => {
+  const p = SymbolPartitioner.create(mem, { partitions: 16, symbols });
+  const before = ids.map((id) => p.partitionOfId(id));
+  const r = p.balance();
+  const after = ids.map((id) => p.partitionOfId(id));
+  const counts = loads(p, 16);
+  assert.ok(Math.max(...counts) / (50_000 / 16) <= 1.005, `max/mean ${Math.max(...counts) / (50_000 / 16)}`);
+  assert.ok(Math.min(...counts) / (50_000 / 16) >= 0.995, `min/mean ${Math.min(...counts) / (50_000 / 16)}`);
+  assert.ok(r.loadAfter <= 1.005 && r.loadBefore > r.loadAfter, `${r.loadBefore} → ${r.loadAfter}`);
+  assert.equal(p.partitions.map((x) => x.slots), new Array(16).fill(1024), "every partition keeps its slot count");
+  const moved = ids.filter((_, i) => before[i] !== after[i]).length;
+  assert.ok(moved / ids.length <= 0.02, `moved ${moved / ids.length}`);
+  assert.is(Math.round(r.movedLoadShare * ids.length), moved);
+  const listed = p.symbolsMoved(r);
+  assert.is(listed.length, moved);
+  for (const m of listed) assert.equal([m.from, m.to], [before[m.id], after[m.id]]);
+  // A partition added afterwards still takes 1/17 from all, only to itself.
+  const added = p.addPartition();
+  const next = ids.map((id) => p.partitionOfId(id));
+  const moved17 = ids.filter((_, i) => after[i] !== next[i]);
+  assert.ok(Math.abs(moved17.length / ids.length - 1 / 17) <= 0.1 / 17);
+  for (const m of p.symbolsMoved(added)) assert.is(m.to, 16);
+});
+
+test("balance() with weights, a per-symbol load (tick rates) and pins", () => {
+  const p = SymbolPartitioner.create(mem, { partitions: [{ weight: 1 }, { weight: 2 }, { weight: 3 }, { weight: 4 }], symbols });
+  p.balance();
+  const shares = loads(p, 4).map((c) => c / ids.length);
+  [1, 2, 3, 4].forEach((w, i) => assert.ok(Math.abs(shares[i]! / (w / 10) - 1) <= 0.005, `partition ${i}: ${shares[i]}`));
+  // Index options tick ten times as often as anything else: balance the ticks, not the symbols.
+  const rate = (id: number) => (/^(NIFTY|BANKNIFTY|FINNIFTY)/.test(symbols.get(id).symbol) ? 10 : 1);
+  const q = SymbolPartitioner.create(mem, { partitions: 8, symbols });
+  const pinnedId = symbols.find("NFO", "BANKNIFTY24DEC51000CE");
+  q.pin("NFO", "BANKNIFTY24DEC51000CE", 7);
+  const r = q.balance({ load: (id) => (id === pinnedId ? 5000 : rate(id)), maxMovedShare: 0.25 });
+  const ticks = new Array<number>(8).fill(0);
+  for (const id of ids) ticks[q.partitionOfId(id)] += id === pinnedId ? 5000 : rate(id);
+  const mean = ticks.reduce((a, b) => a + b) / 8;
+  assert.ok(Math.max(...ticks) / mean <= 1.01, `ticks max/mean ${Math.max(...ticks) / mean} (report ${r.loadBefore} → ${r.loadAfter})`);
+  assert.is(q.partitionOfId(pinnedId), 7, "the pin holds");
+  assert.ok(ticks[7]! >= 5000);
+  const bad = (load: (id: number) => number) => throwsCode(() => q.balance({ load }), "ARGUMENT", /load of symbol/);
+  bad(() => -1);
+  bad(() => Number.NaN);
+  throwsCode(() => SymbolPartitioner.create(mem, { partitions: 2 }).balance(), "ARGUMENT", /without a symbol table/);
+});
+
 test("slot assignment: exact quotas and the fewest moves over 300 random changes", () => {
   const random = rng(5);
   const table = emptyTable(1024);
