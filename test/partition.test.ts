@@ -9,6 +9,7 @@ import { assignSlots, emptyTable, slotQuotas } from "../src/partition/slot-assig
 import { PARTITION_NONE } from "../src/partition/layout.js";
 import { nseSymbolKeys } from "./helpers/nse-symbols.js";
 import { rng } from "./helpers/fixtures.js";
+import { startWorker } from "../src/node/start-worker.js";
 
 const KEYS = nseSymbolKeys(50_000);
 const mem = await TickwireMemory.create({ bytes: 1 << 27 });
@@ -347,6 +348,45 @@ test("PartitionMap.attach (a reader, as a worker holds one) sees the same map, a
   assert.is(reader.partitionLimit, 5);
   for (let i = 0; i < ids.length; i += 101) assert.is(reader.partitionOfId(ids[i]!), p.partitionOfId(ids[i]!));
   throwsCode(() => PartitionMap.attach(mem, p.offset + 64), "HANDLE");
+});
+
+test("a worker partitions a batch as the main thread does, and follows a rebalance made by the main thread", async () => {
+  const p = SymbolPartitioner.create(mem, { partitions: 4, symbols });
+  const count = 2000;
+  const src = mem.allocate(count * L.LTP_BYTES);
+  const view = new TickView(mem.buffer);
+  for (let i = 0; i < count; i++) {
+    view.wrap(src + i * L.LTP_BYTES).init(Kind.LTP);
+    view.symbolId = ids[(i * 24_989) % ids.length]!;
+    view.exchange = 3;
+  }
+  const worker = startWorker(new URL("./workers/partition-worker.ts", import.meta.url), {
+    workerData: { handle: mem.handle(), table: symbols.offset, map: p.offset },
+  });
+  const next = () => new Promise<any>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("worker timed out")), 30_000);
+    worker.once("message", (m) => { clearTimeout(timer); resolve(m); });
+    worker.once("error", (e) => { clearTimeout(timer); reject(e); });
+  });
+  try {
+    assert.is(await next(), "ready");
+    const expected = () => Array.from({ length: count }, (_, i) => p.partitionOfId(view.wrap(src + i * L.LTP_BYTES).symbolId));
+    worker.postMessage({ src, bytes: count * L.LTP_BYTES, count });
+    const first = await next();
+    assert.equal(first.parts, expected());
+    assert.is(first.epoch, p.epoch);
+    p.addPartition();
+    p.pin("NSE", "RELIANCE", 4);
+    view.wrap(src).symbolId = symbols.find("NSE", "RELIANCE");
+    worker.postMessage({ src, bytes: count * L.LTP_BYTES, count });
+    const second = await next();
+    assert.equal(second.parts, expected());
+    assert.is(second.parts[0], 4);
+    assert.is(second.epoch, p.epoch);
+    assert.ok(second.parts.some((x: number) => x === 4));
+  } finally {
+    await worker.terminate();
+  }
 });
 
 test("bad options and keys get clear errors", () => {
