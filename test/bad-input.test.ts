@@ -88,6 +88,17 @@ test("non-finite and out-of-range prices are refused by the batch encoder, namin
   }
 });
 
+test("decode refuses a scaled price beyond ±2^53 (a corrupt record) instead of rounding it", () => {
+  writeMessage(view.wrap(recs), sampleTick(Kind.QUOTE, 0), table);
+  const hi = (recs + L.OFF_CLOSE + 4) >>> 2;
+  mem.u32[hi] = 0x00200000; // close = 2^53 * 1
+  const err = throwsCode(() => codec.decode(recs, L.QUOTE_BYTES, out), "PRICE", /close/);
+  assert.is(err.recordIndex, 0);
+  mem.u32[hi] = 0xffe00000; // -2^53
+  mem.u32[hi - 1] = 0;
+  throwsCode(() => codec.decode(recs, L.QUOTE_BYTES, out), "PRICE", /close/);
+});
+
 test("flyweight setters refuse values the format cannot hold", () => {
   view.wrap(recs).init(Kind.QUOTE);
   view.priceDecimals = 2;
@@ -133,6 +144,11 @@ test("the renderer refuses a record whose symbol id is not in the table, and bad
   writeMessage(view.wrap(recs), sampleTick(Kind.LTP, 0), table);
   view.symbolId = 4000;
   throwsCode(() => r.render(recs, L.LTP_BYTES, Kind.LTP), "SYMBOL", /record 0/);
+  view.symbolId = 100_000_000; // far past the end of the memory: an error, not a memory fault
+  throwsCode(() => r.render(recs, L.LTP_BYTES, Kind.LTP), "SYMBOL", /record 0/);
+  view.symbolId = 0;
+  throwsCode(() => r.render(recs, L.LTP_BYTES, Kind.LTP, NaN), "ARGUMENT", /timestampMs/);
+  throwsCode(() => r.render(recs, L.LTP_BYTES, Kind.LTP, 1.5), "ARGUMENT", /timestampMs/);
   throwsCode(() => new JsonRenderer(mem, table, { broker: "x".repeat(65) }), "BROKER");
   throwsCode(() => new JsonRenderer(mem, table, { broker: 'a"b' }), "BROKER");
   throwsCode(() => new JsonRenderer(mem, table, { broker: "sim", bufferBytes: 100 }), "ARGUMENT");

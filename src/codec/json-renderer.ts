@@ -62,6 +62,7 @@ export class JsonRenderer {
    * filled up; send those messages, then render the rest.
    */
   render(src: number, bytes: number, mode: Kind, timestampMs: number = Date.now()): number {
+    if (!Number.isSafeInteger(timestampMs)) throw new TickwireError("ARGUMENT", `renderJson: timestampMs must be an integer (ms since the epoch), got ${timestampMs}`);
     const n = this.mem.core.renderJson(src, bytes, mode, this.symbols.offset, this.broker, this.brokerLen,
       timestampMs, this.outOffset, this.out.length, this.endsOffset, this.ends.length, this.status);
     if (n < 0) throw errorFromStatus(n, "renderJson", this.mem.u32[this.status >>> 2]);
