@@ -21,8 +21,8 @@ import { keyHash32, writeKey } from "./symbol-key.js";
 //   Maglev (M = 65 537)             1.039        1.04               1.03                 no       one load
 //
 // - Lookup is one load from a 32 KiB table (L1/L2) after the hash, which the
-//   symbol table already holds per id: partitionBatch runs at ~12 ns a record with
-//   cold caches (~5 ns warm) against ~2 200 ns for hashring.get: 175× (target 20×).
+//   symbol table already holds per id: partitionBatch runs at ~11 ns a record with
+//   cold caches (~5 ns warm) against ~2 100 ns for hashring.get: ~190× (target 20×).
 // - Balance: slot quotas are exact to one slot, so the imbalance left is the keys'
 //   own multinomial noise (σ ≈ 1.7% of the mean at 3 125 keys a partition), the
 //   same floor jump hash and rendezvous sit on; balance() goes below it because the
