@@ -45,8 +45,21 @@ function lock(seq: usize): u32 {
       s = seen;
       continue;
     }
-    if (++spins >= <u32>LVC_TAKEOVER_SPINS) break; // its writer died mid-write: take the slot over, still odd
-    s = atomic.load<u32>(seq);
+    if (++spins >= <u32>LVC_TAKEOVER_SPINS) {
+      // Its writer died mid-write: take the slot over, keeping it odd. A CAS, so
+      // that of several writers waiting on the dead slot exactly one takes it.
+      const seen = atomic.cmpxchg<u32>(seq, s, s + 2);
+      if (seen == s) {
+        s += 2;
+        break;
+      }
+      s = seen;
+      spins = 0;
+      continue;
+    }
+    const now = atomic.load<u32>(seq);
+    if (now != s) spins = 0; // another writer came and went: it is alive, wait afresh
+    s = now;
   }
   if ((s & 1) == 0) s++;
   atomic.load<u32>(seq); // acquire: no data store below is seen before the odd seq
