@@ -6,7 +6,8 @@ import type { SymbolTable } from "../memory/symbol-table.js";
 import { PartitionMap } from "./partition-map.js";
 import { assignSlots, emptyTable, slotQuotas, type SlotMove } from "./slot-assignment.js";
 import { balanceSlots, type BalanceOptions } from "./load-balance.js";
-import { keyHash32, writeKey } from "./symbol-key.js";
+import { writeKey } from "./symbol-key.js";
+import { PinTable, type DroppedPin } from "./pin-table.js";
 
 // Why hash slots with exact quotas (numbers: bench/partition.ts, 50 000 NSE/NFO
 // keys over 16 partitions, this 2-core machine; docs/PARTITION.md has the table):
@@ -61,7 +62,7 @@ export interface Rebalance {
   /** moves.length / slotCount: the share of (unpinned) keys that moved. */
   readonly movedShare: number;
   /** Pins dropped because their partition was removed: key "EXCHANGE:symbol" and the partition it was pinned to. */
-  readonly unpinned: readonly { readonly key: string; readonly partition: number }[];
+  readonly unpinned: readonly DroppedPin[];
 }
 
 /** Options of {@link SymbolPartitioner.balance}. */
@@ -101,11 +102,6 @@ export interface SymbolPartitionerOptions {
   symbols?: SymbolTable;
 }
 
-interface Pin {
-  partition: number;
-  cell: number;
-}
-
 /**
  * Consistent hashing of symbols over partitions, in shared memory: the control
  * plane. Keys hash to 2^slotBits slots; each partition owns a number of slots
@@ -122,12 +118,13 @@ export class SymbolPartitioner extends PartitionMap {
   private readonly table: Uint16Array;
   private readonly shared: Uint16Array;
   private readonly weights = new Map<number, number>();
-  private readonly pinned = new Map<string, Pin>();
+  private readonly pinned: PinTable;
 
   private constructor(mem: TickwireMemory, offset: number, symbols: SymbolTable | undefined) {
     super(mem, offset, symbols);
     this.table = emptyTable(this.slotCount);
     this.shared = new Uint16Array(mem.buffer, offset + P.PMAP_HEADER_BYTES, this.slotCount);
+    this.pinned = new PinTable(mem, offset, this.slotCount);
   }
 
   /** Lays out a partition map in `mem` and assigns its slots. */
@@ -188,7 +185,7 @@ export class SymbolPartitioner extends PartitionMap {
       this.weights.set(partition, weight);
       throw e;
     }
-    return this.rebalance(this.dropPins(partition));
+    return this.rebalance(this.pinned.dropPartition(partition));
   }
 
   /** Changes a partition's weight; slots move to or from it only. */
@@ -214,8 +211,8 @@ export class SymbolPartitioner extends PartitionMap {
   setPartitions(partitions: number | readonly PartitionSpec[]): Rebalance {
     const specs = normalise(partitions, this.slotCount);
     slotQuotas(this.slotCount, specs);
-    const unpinned: { key: string; partition: number }[] = [];
-    for (const p of [...this.weights.keys()]) if (!specs.has(p)) unpinned.push(...this.dropPins(p));
+    const unpinned: DroppedPin[] = [];
+    for (const p of [...this.weights.keys()]) if (!specs.has(p)) unpinned.push(...this.pinned.dropPartition(p));
     this.weights.clear();
     for (const [p, w] of specs) this.weights.set(p, w);
     return this.rebalance(unpinned);
@@ -239,16 +236,17 @@ export class SymbolPartitioner extends PartitionMap {
     const slotLoad = new Float64Array(this.slotCount);
     const fixed = new Map<number, number>();
     const size = symbols.size;
+    const anyPins = this.pinned.size > 0;
     for (let id = 0; id < size; id++) {
       const l = load(id);
       if (typeof l !== "number" || !Number.isFinite(l) || l < 0) {
         throw new TickwireError("ARGUMENT", `balance: load of symbol ${id} must be a finite number ≥ 0, got ${String(l)}`);
       }
-      if (this.pinned.size > 0) {
+      if (anyPins) {
         const info = symbols.get(id);
         const pin = this.pinned.get(`${info.exchange}:${info.symbol}`);
-        if (pin && pin.partition !== P.PARTITION_NONE) {
-          fixed.set(pin.partition, (fixed.get(pin.partition) ?? 0) + l);
+        if (pin !== undefined) {
+          fixed.set(pin, (fixed.get(pin) ?? 0) + l);
           continue;
         }
       }
@@ -274,34 +272,21 @@ export class SymbolPartitioner extends PartitionMap {
   pin(exchange: ExchangeName, symbol: string, partition: number): void {
     this.requirePartition(partition, "pin");
     const [code, len] = writeKey(this.mem, this.scratch, exchange, symbol, "pin");
-    const key = `${exchange}:${symbol}`;
-    const known = this.pinned.get(key);
-    if (known) {
-      known.partition = partition;
-      this.storePinWord(known.cell, partition, code, len);
-    } else {
-      this.pinned.set(key, { partition, cell: this.claimPinCell(code, len, key) });
-      this.storePinWord(this.pinned.get(key)!.cell, partition, code, len);
-    }
+    this.pinned.set(`${exchange}:${symbol}`, this.scratch, code, len, partition);
     this.bumpEpoch();
   }
 
   /** Removes the pin of (exchange, symbol); returns whether it had one. */
   unpin(exchange: ExchangeName, symbol: string): boolean {
-    const [code, len] = writeKey(this.mem, this.scratch, exchange, symbol, "unpin");
-    const pin = this.pinned.get(`${exchange}:${symbol}`);
-    if (!pin || pin.partition === P.PARTITION_NONE) return false;
-    pin.partition = P.PARTITION_NONE;
-    this.storePinWord(pin.cell, P.PARTITION_NONE, code, len);
+    writeKey(this.mem, this.scratch, exchange, symbol, "unpin");
+    if (!this.pinned.delete(`${exchange}:${symbol}`)) return false;
     this.bumpEpoch();
     return true;
   }
 
   /** The pins in force: "EXCHANGE:symbol" → partition. */
   get pins(): ReadonlyMap<string, number> {
-    const out = new Map<string, number>();
-    for (const [key, pin] of this.pinned) if (pin.partition !== P.PARTITION_NONE) out.set(key, pin.partition);
-    return out;
+    return this.pinned.entries();
   }
 
   /**
@@ -316,13 +301,13 @@ export class SymbolPartitioner extends PartitionMap {
     for (const m of rebalance.moves) bySlot.set(m.slot, m);
     const out: SymbolMove[] = [];
     const size = symbols.size;
+    const anyPins = this.pinned.size > 0;
     for (let id = 0; id < size && bySlot.size > 0; id++) {
       const m = bySlot.get(this.slotOfId(id));
       if (!m) continue;
-      if (this.pinned.size > 0) {
+      if (anyPins) {
         const info = symbols.get(id);
-        const pin = this.pinned.get(`${info.exchange}:${info.symbol}`);
-        if (pin && pin.partition !== P.PARTITION_NONE) continue;
+        if (this.pinned.get(`${info.exchange}:${info.symbol}`) !== undefined) continue;
       }
       out.push({ id, from: m.from, to: m.to });
     }
@@ -336,7 +321,7 @@ export class SymbolPartitioner extends PartitionMap {
     return out;
   }
 
-  private rebalance(unpinned: { key: string; partition: number }[]): Rebalance {
+  private rebalance(unpinned: DroppedPin[]): Rebalance {
     const moves = assignSlots(this.table, slotQuotas(this.slotCount, this.weights));
     const epoch = this.publish(moves);
     return { epoch, moves, movedShare: moves.length / this.slotCount, unpinned };
@@ -354,42 +339,6 @@ export class SymbolPartitioner extends PartitionMap {
 
   private bumpEpoch(): number {
     return Atomics.add(this.mem.u32, (this.offset + P.PMAP_OFF_EPOCH) >>> 2, 1) + 1;
-  }
-
-  private dropPins(partition: number): { key: string; partition: number }[] {
-    const dropped: { key: string; partition: number }[] = [];
-    for (const [key, pin] of this.pinned) {
-      if (pin.partition !== partition) continue;
-      pin.partition = P.PARTITION_NONE;
-      const word = Atomics.load(this.mem.u32, (pin.cell + P.PIN_OFF_WORD) >>> 2);
-      Atomics.store(this.mem.u32, (pin.cell + P.PIN_OFF_WORD) >>> 2, (word & 0xffff0000) | P.PARTITION_NONE);
-      dropped.push({ key, partition });
-    }
-    return dropped;
-  }
-
-  // Finds an empty cell for a new key (whose bytes are in scratch) and fills all but its word.
-  private claimPinCell(code: number, len: number, key: string): number {
-    const hash = keyHash32(this.mem, code, this.scratch.offset, len);
-    const h = this.offset >>> 2;
-    const mask = this.mem.u32[h + P.PMAP_OFF_PIN_MASK / 4]!;
-    const used = Atomics.load(this.mem.u32, h + P.PMAP_OFF_PIN_COUNT / 4);
-    if (used + 1 > (mask + 1) / 2) {
-      throw new TickwireError("TABLE_FULL", `pin ${key}: the map's pin table is full (${used} keys pinned since creation; raise maxPins)`);
-    }
-    const cells = (this.offset + P.PMAP_HEADER_BYTES + 2 * this.slotCount + 63) & ~63;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const cell = cells + i * P.PIN_CELL_BYTES;
-      if (Atomics.load(this.mem.u32, (cell + P.PIN_OFF_WORD) >>> 2) !== 0) continue;
-      this.mem.u32[(cell + P.PIN_OFF_HASH) >>> 2] = hash;
-      this.mem.u8.copyWithin(cell + P.PIN_OFF_NAME, this.scratch.offset, this.scratch.offset + len);
-      Atomics.add(this.mem.u32, h + P.PMAP_OFF_PIN_COUNT / 4, 1);
-      return cell;
-    }
-  }
-
-  private storePinWord(cell: number, partition: number, code: number, len: number): void {
-    Atomics.store(this.mem.u32, (cell + P.PIN_OFF_WORD) >>> 2, ((len << 24) | (code << 16) | partition) >>> 0);
   }
 
   private requirePartition(partition: number, op: string): void {
