@@ -27,3 +27,4 @@ export { PartitionMap } from "./partition/partition-map.js";
 export type { SlotMove } from "./partition/slot-assignment.js";
 export { LastValueCache, type LastValueCacheOptions, type SnapshotResult } from "./cache/last-value-cache.js";
 export type { SymbolBalanceOptions, BalanceReport } from "./partition/symbol-partitioner.js";
+export type { DroppedPin } from "./partition/pin-table.js";
