@@ -219,13 +219,25 @@ export function ringRelease(r: usize, cur: usize, bytes: u32, records: u32): i32
   store<u32>(cur, load<u32>(cur, CUR_OFFSET) + bytes, CUR_OFFSET);
   if (broadcast) {
     const from = load<u64>(cur, CUR_POSITION);
-    const intact = atomic.load<u64>(r + RH_TAIL_INTENT) - from <= <u64>load<u32>(r, RH_CAPACITY);
+    const capacity = <u64>load<u32>(r, RH_CAPACITY);
+    if (atomic.load<u64>(r + RH_TAIL_INTENT) - from > capacity) {
+      // Overwritten while read. The reader's count cannot be trusted (it walked torn
+      // lengths), but the batch ends at a claim whose published-before count tells how
+      // many it held: skip just this batch. If that claim is gone too, stay put: the
+      // next read finds the cursor lapped and jumps, counting from the same numbers.
+      const before = load<u64>(cur, CUR_CACHE);
+      const next = from + <u64>bytes;
+      // A claim's count is stored before it is committed: trust it only once tail is past it.
+      if (atomic.load<u64>(r + RH_TAIL) > next && rememberRecordsBefore(r, cur, next, capacity)) {
+        store<u64>(cur, load<u64>(cur, CUR_LOST) + (load<u64>(cur, CUR_CACHE) - before), CUR_LOST);
+        store<u32>(cur, load<u32>(cur, CUR_LAPS) + 1, CUR_LAPS);
+        store<u64>(cur, next, CUR_POSITION);
+      }
+      return RING_LAPPED;
+    }
     store<u64>(cur, from + <u64>bytes, CUR_POSITION);
     store<u64>(cur, load<u64>(cur, CUR_CACHE) + <u64>records, CUR_CACHE);
-    if (intact) return 0;
-    store<u64>(cur, load<u64>(cur, CUR_LOST) + <u64>records, CUR_LOST);
-    store<u32>(cur, load<u32>(cur, CUR_LAPS) + 1, CUR_LAPS);
-    return RING_LAPPED;
+    return 0;
   }
   atomic.store<u64>(r + RH_HEAD, load<u64>(r, RH_HEAD) + <u64>bytes);
   wake(r, RH_WRITER_WAITERS, RH_WRITER_FUTEX);

@@ -91,6 +91,25 @@ export class Ring {
   /** Largest claim: capacity / 4 (so a wrapping claim always fits beside its padding). */
   get maxClaim(): number { return this.mem.u32[(this.offset + R.RH_MAX_CLAIM) >>> 2]!; }
 
+  /** Writers' position: bytes claimed (MPSC) or published (SPSC, broadcast) since the ring began. */
+  get tail(): number {
+    return this.u64((this.offset + R.RH_TAIL) >>> 2);
+  }
+
+  /** Reader's position (SPSC, MPSC): bytes released since the ring began. */
+  get head(): number {
+    return this.u64((this.offset + R.RH_HEAD) >>> 2);
+  }
+
+  private u64(index: number): number {
+    // The high word moves once per 4 GiB: re-read it to get a consistent pair without BigInt.
+    for (;;) {
+      const hi = Atomics.load(this.mem.u32, index + 1);
+      const lo = Atomics.load(this.mem.u32, index);
+      if (Atomics.load(this.mem.u32, index + 1) === hi) return hi * 4294967296 + lo;
+    }
+  }
+
   /** Counters for monitoring. */
   stats(): RingStats {
     const h = this.offset >>> 2;
@@ -160,23 +179,31 @@ export class RingWriter {
     if (at >= 0) return at;
     this.countFull();
     for (let i = 0; i < SPIN_BEFORE_PARK; i++) if ((at = this.attempt(bytes)) >= 0) return at;
-    const waiters = (this.r + R.RH_WRITER_WAITERS) >>> 2;
-    const futex = (this.r + R.RH_WRITER_FUTEX) >>> 2;
-    const deadline = performance.now() + timeoutMs;
-    Atomics.add(this.i32, waiters, 1);
-    try {
-      for (;;) {
-        const seen = Atomics.load(this.i32, futex);
-        if ((at = this.attempt(bytes)) >= 0) return at;
-        const left = deadline - performance.now();
-        if (left <= 0) break;
-        Atomics.wait(this.i32, futex, seen, left);
-      }
-    } finally {
-      Atomics.sub(this.i32, waiters, 1);
-    }
+    if (parkSync(this.i32, this.r + R.RH_WRITER_WAITERS, this.r + R.RH_WRITER_FUTEX, timeoutMs, () => (at = this.attempt(bytes)) >= 0)) return at;
+    throw this.timedOut(bytes, timeoutMs);
+  }
+
+  /**
+   * Like {@link RingWriter.claim}, but waits for room without blocking the thread
+   * (Atomics.waitAsync), so an event loop — and whatever supervises the reader — keeps running.
+   */
+  async claimAsync(bytes: number, timeoutMs = 1000): Promise<number> {
+    let at = this.attempt(bytes);
+    if (at >= 0) return at;
+    this.countFull();
+    if (await parkAsync(this.i32, this.r + R.RH_WRITER_WAITERS, this.r + R.RH_WRITER_FUTEX, timeoutMs, () => (at = this.attempt(bytes)) >= 0)) return at;
+    throw this.timedOut(bytes, timeoutMs);
+  }
+
+  private timedOut(bytes: number, timeoutMs: number): TickwireError {
     Atomics.add(this.ring.mem.u32, (this.r + R.RH_TIMEOUT_COUNT) >>> 2, 1);
-    throw new TickwireError("TIMEOUT", `ring ${this.ring.name}: no room for ${bytes} bytes after ${timeoutMs} ms; its reader may be stalled or dead`);
+    return new TickwireError("TIMEOUT", `ring ${this.ring.name}: no room for ${bytes} bytes after ${timeoutMs} ms; its reader may be stalled or dead`);
+  }
+
+  /** Position (bytes since the ring began) of the current claim's start: a writer's place in the stream. */
+  get position(): number {
+    const i = (this.cur + R.CUR_POSITION) >>> 2;
+    return this.ring.mem.u32[i]! + this.ring.mem.u32[i + 1]! * 4294967296;
   }
 
   private attempt(bytes: number): number {
@@ -293,50 +320,13 @@ export class RingReader {
    */
   wait(timeoutMs = Infinity): boolean {
     for (let i = 0; i < SPIN_BEFORE_PARK; i++) if (this.ready()) return true;
-    const waiters = (this.r + R.RH_READER_WAITERS) >>> 2;
-    const futex = (this.r + R.RH_READER_FUTEX) >>> 2;
-    const deadline = performance.now() + timeoutMs;
-    Atomics.add(this.i32, waiters, 1);
-    try {
-      for (;;) {
-        const seen = Atomics.load(this.i32, futex);
-        if (this.ready()) return true;
-        const left = deadline - performance.now();
-        if (left <= 0) return false;
-        Atomics.wait(this.i32, futex, seen, left);
-      }
-    } finally {
-      Atomics.sub(this.i32, waiters, 1);
-    }
+    return parkSync(this.i32, this.r + R.RH_READER_WAITERS, this.r + R.RH_READER_FUTEX, timeoutMs, () => this.ready());
   }
 
   /** Like {@link RingReader.wait} without blocking the thread: for an event loop (Atomics.waitAsync). */
-  async waitAsync(timeoutMs = Infinity): Promise<boolean> {
-    if (this.ready()) return true;
-    const waiters = (this.r + R.RH_READER_WAITERS) >>> 2;
-    const futex = (this.r + R.RH_READER_FUTEX) >>> 2;
-    const deadline = performance.now() + timeoutMs;
-    Atomics.add(this.i32, waiters, 1);
-    try {
-      for (;;) {
-        const seen = Atomics.load(this.i32, futex);
-        if (this.ready()) return true;
-        const left = deadline - performance.now();
-        if (left <= 0) return false;
-        const result = Atomics.waitAsync(this.i32, futex, seen, left);
-        if (!result.async) continue;
-        // A pending waitAsync does not keep Node's event loop alive; a timer does. It must
-        // outlast the wait's own timeout (whose expiry is not a loop event), so add a margin.
-        const keepAlive = setTimeout(() => {}, Math.min(left + 1000, 2 ** 31 - 1));
-        try {
-          await result.value;
-        } finally {
-          clearTimeout(keepAlive);
-        }
-      }
-    } finally {
-      Atomics.sub(this.i32, waiters, 1);
-    }
+  waitAsync(timeoutMs = Infinity): Promise<boolean> {
+    if (this.ready()) return Promise.resolve(true);
+    return parkAsync(this.i32, this.r + R.RH_READER_WAITERS, this.r + R.RH_READER_FUTEX, timeoutMs, () => this.ready());
   }
 
   /** Broadcast: leaves the ring (stats only: a broadcast writer never waits for readers). */
@@ -349,5 +339,53 @@ export class RingReader {
   // read() only looks (it moves nothing but a lapped broadcast cursor), so it is the readiness test.
   private ready(): boolean {
     return this.core.ringRead(this.r, this.cur) > 0;
+  }
+}
+
+// Parking on a ring's futex. The waiter registers in `waiters` before it reads the futex
+// and re-checks `ready`: the other side bumps the futex only when it sees a waiter, after
+// making its change, so either the re-check sees the change or the wait returns at once.
+function parkSync(i32: Int32Array, waitersAt: number, futexAt: number, timeoutMs: number, ready: () => boolean): boolean {
+  const waiters = waitersAt >>> 2;
+  const futex = futexAt >>> 2;
+  const deadline = performance.now() + timeoutMs;
+  Atomics.add(i32, waiters, 1);
+  try {
+    for (;;) {
+      const seen = Atomics.load(i32, futex);
+      if (ready()) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      Atomics.wait(i32, futex, seen, left);
+    }
+  } finally {
+    Atomics.sub(i32, waiters, 1);
+  }
+}
+
+async function parkAsync(i32: Int32Array, waitersAt: number, futexAt: number, timeoutMs: number, ready: () => boolean): Promise<boolean> {
+  const waiters = waitersAt >>> 2;
+  const futex = futexAt >>> 2;
+  const deadline = performance.now() + timeoutMs;
+  Atomics.add(i32, waiters, 1);
+  try {
+    for (;;) {
+      const seen = Atomics.load(i32, futex);
+      if (ready()) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      const result = Atomics.waitAsync(i32, futex, seen, left);
+      if (!result.async) continue;
+      // A pending waitAsync does not keep Node's event loop alive; a timer does. It must
+      // outlast the wait's own timeout (whose expiry is not a loop event), so add a margin.
+      const keepAlive = setTimeout(() => {}, Math.min(left + 1000, 2 ** 31 - 1));
+      try {
+        await result.value;
+      } finally {
+        clearTimeout(keepAlive);
+      }
+    }
+  } finally {
+    Atomics.sub(i32, waiters, 1);
   }
 }

@@ -5,7 +5,7 @@ import { parentPort } from "node:worker_threads";
 import { attachTickwire } from "../../src/node/index.js";
 import { TickView, layout as L } from "../../src/index.js";
 
-interface Job { ring: string; writers: number; done: number; ready?: number; slowEveryBatches?: number; stopAfter?: number }
+interface Job { ring: string; writers: number; done: number; ready?: number; slowEveryBatches?: number; stopAfter?: number; signal?: number }
 const { mem, pool, data } = await attachTickwire<Job>();
 const ring = pool!.get(data.ring);
 const reader = ring.reader();
@@ -31,6 +31,7 @@ for (;;) {
   let at = reader.offset;
   const end = at + bytes;
   let records = 0;
+  let broken = -1;
   const seen: [number, number][] = [];
   while (at < end) {
     const len = mem.u8[at] | (mem.u8[at + 1] << 8);
@@ -42,19 +43,25 @@ for (;;) {
       else seen.push([id, seq]);
       records++;
     }
-    if (len === 0) { errors.push(`zero length at ${at}`); break; }
+    if (len === 0) { broken = at; break; }
     at += len;
   }
-  if (!reader.release(bytes, records)) continue; // overwritten while read: counted in reader.lost
+  if (!reader.release(bytes, records)) continue; // overwritten while read (a torn walk is expected then): counted in reader.lost
+  if (broken >= 0 && errors.length < 5) errors.push(`zero length at ${broken} in an intact batch`);
   for (const [id, seq] of seen) {
     if (id < 0 || id >= data.writers) { if (errors.length < 5) errors.push(`bad check value or writer id at seq ${seq}`); continue; }
     const want = next[id]!;
-    if (lossy ? seq < want : seq !== want) { if (errors.length < 5) errors.push(`writer ${id}: got seq ${seq}, expected ${lossy ? "≥ " : ""}${want}`); }
+    if (lossy ? seq < want : seq !== want) { if (errors.length < 5) errors.push(`writer ${id}: got seq ${seq}, expected ${lossy ? "≥ " : ""}${want} (batch at ${reader.offset} of ${bytes} bytes: ${seen.map((x) => x[1]).join(",")})`); }
     next[id] = seq + 1;
     received++;
   }
   batches++;
   if (data.stopAfter !== undefined && received >= data.stopAfter) {
+    // Signal first: once the parent has the message it may terminate this worker at once.
+    if (data.signal !== undefined) {
+      Atomics.store(mem.i32, data.signal >>> 2, 1);
+      Atomics.notify(mem.i32, data.signal >>> 2);
+    }
     parentPort!.postMessage({ partial: received });
     Atomics.wait(sleeper, 0, 0); // hang here until terminated: a reader that died mid-stream
   }

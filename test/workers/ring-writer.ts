@@ -5,7 +5,7 @@ import { parentPort } from "node:worker_threads";
 import { attachTickwire } from "../../src/node/index.js";
 import { TickView, Kind, layout as L } from "../../src/index.js";
 
-interface Job { ring: string; id: number; total: number; maxBatch: number; kinds: number[]; start?: number; done?: number }
+interface Job { ring: string; id: number; total: number; maxBatch: number; kinds: number[]; start?: number; done?: number; gate?: { at: number; flag: number } }
 const { mem, pool, data } = await attachTickwire<Job>();
 const ring = pool!.get(data.ring);
 const writer = ring.writer();
@@ -17,6 +17,10 @@ if (data.start !== undefined) while (Atomics.load(mem.i32, data.start >>> 2) ===
 let seq = 0;
 let x = data.id * 7919 + 1;
 while (seq < data.total) {
+  // Hold at a point until a reader says so (a test's reader must get that far before the rest).
+  if (data.gate && seq >= data.gate.at) {
+    while (Atomics.load(mem.i32, data.gate.flag >>> 2) === 0) Atomics.wait(mem.i32, data.gate.flag >>> 2, 0, 100);
+  }
   x = (x * 1103515245 + 12345) >>> 0;
   const kind = data.kinds[x % data.kinds.length]!;
   const size = sizes[kind]!;
