@@ -14,3 +14,4 @@ export function staticEnd(): usize {
 export { ringClaim, ringCommit, ringRead, ringRelease, ringJoin, ringBacklog } from "./ring";
 export { partitionOfKey, partitionOfSymbol, partitionBatch } from "./partition";
 export { lvcApply, lvcRead, lvcSnapshotIds, lvcSnapshotRange } from "./lvc";
+export { routeScatter } from "./route";

@@ -1,0 +1,290 @@
+import type { Worker } from "node:worker_threads";
+import { TickwireError } from "../errors.js";
+import { TickwireMemory } from "../memory/shared-memory.js";
+import { SymbolTable } from "../memory/symbol-table.js";
+import { LastValueCache } from "../cache/last-value-cache.js";
+import { SymbolPartitioner } from "../partition/symbol-partitioner.js";
+import { RingPool } from "../rings/pool.js";
+import { ringBytes, type RingReader } from "../rings/ring.js";
+import { startTickwireWorker } from "../node/tickwire-worker.js";
+import { resolveProcessorConfig, type ProcessorConfig, type ResolvedProcessorConfig } from "./config.js";
+import { Router, ingestRingName, fanoutRingName } from "./router.js";
+import type { PartitionWorkerData } from "./partition-worker.js";
+import * as P from "./layout.js";
+
+/** Something the supervisor did or saw; pass `onEvent` to {@link ParallelProcessor.start} to hear of it. */
+export type ProcessorEvent =
+  | { type: "restart"; worker: number; restarts: number; reason: string }
+  | { type: "failed"; worker: number; reason: string };
+
+/** Per-worker numbers from {@link ParallelProcessor.stats}. */
+export interface WorkerStats {
+  worker: number;
+  running: boolean;
+  /** Ticks processed by this worker slot, across restarts. */
+  processed: number;
+  restarts: number;
+  /** Bytes routed to the worker and not yet processed. */
+  backlog: number;
+}
+
+/** What {@link ParallelProcessor.resize} did. */
+export interface ResizeReport {
+  from: number;
+  to: number;
+  /** Share of hash slots (≈ symbols) that changed owner. */
+  movedShare: number;
+  epoch: number;
+}
+
+/** Options of {@link ParallelProcessor.start} besides the config. */
+export interface ProcessorOptions {
+  /** Hears restarts and failures of workers. */
+  onEvent?: (event: ProcessorEvent) => void;
+  /** An already compiled core. */
+  module?: WebAssembly.Module;
+}
+
+const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./partition-worker.ts" : "./partition-worker.js", import.meta.url);
+
+interface Slot {
+  worker?: Worker;
+  stopping: boolean;
+  /** Times of the restarts within the window. */
+  recent: number[];
+  restarts: number;
+  failed: boolean;
+}
+
+/**
+ * N partition workers sharing the feed load (the seed's ParallelWebSocketProcessor):
+ * `route` sends each record to the worker that owns its symbol (consistent hashing),
+ * which applies it to the last-value cache and publishes it on its fan-out ring.
+ * A worker that dies is restarted and resumes from its ingest ring: nothing committed
+ * to it is lost or published twice. `resize` changes N while ticks flow, moving the
+ * fewest symbols, with a barrier so a moved symbol's records are never processed out
+ * of order. Node only (worker threads).
+ *
+ * Route from the thread that made the processor (`route` and `resize` coordinate
+ * through it).
+ */
+export class ParallelProcessor {
+  private readonly slots: Slot[];
+  private readonly router: Router;
+  private active: number;
+  private resizing = false;
+  private closed = false;
+
+  private constructor(
+    readonly config: ResolvedProcessorConfig,
+    readonly mem: TickwireMemory,
+    readonly symbols: SymbolTable,
+    readonly cache: LastValueCache,
+    readonly partitioner: SymbolPartitioner,
+    readonly pool: RingPool,
+    private readonly stateBase: number,
+    private readonly barrier: number,
+    private readonly onEvent: (e: ProcessorEvent) => void,
+  ) {
+    this.slots = Array.from({ length: config.maxWorkers }, () => ({ stopping: false, recent: [], restarts: 0, failed: false }));
+    this.router = new Router(mem, partitioner, pool, config.maxWorkers, config.maxBatchRecords, config.claimTimeoutMs);
+    this.active = 0;
+  }
+
+  /** Lays out shared memory for `config`, starts its workers and resolves when they are ready. */
+  static async start(config: ProcessorConfig, options: ProcessorOptions = {}): Promise<ParallelProcessor> {
+    const c = resolveProcessorConfig(config);
+    const rings = Array.from({ length: c.maxWorkers }, (_, w) => [
+      { name: ingestRingName(w), type: "mpsc" as const, capacity: c.ingestRingBytes },
+      { name: fanoutRingName(w), type: "broadcast" as const, capacity: c.fanoutRingBytes },
+    ]).flat();
+    const ringTotal = rings.reduce((sum, r) => sum + ringBytes(r.capacity) + 128, 0);
+    const bytes = ringTotal + c.maxSymbols * (64 + 8 + 512 + 8) + (4 << 20);
+    const mem = await TickwireMemory.create({ bytes, ...(options.module ? { module: options.module } : {}) });
+    const symbols = SymbolTable.create(mem, c.maxSymbols);
+    const cache = LastValueCache.create(mem, { capacity: c.maxSymbols, maxKind: c.cacheMaxKind });
+    const partitioner = SymbolPartitioner.create(mem, { partitions: c.workers, symbols });
+    const pool = RingPool.create(mem, rings);
+    const stateBase = mem.allocate(c.maxWorkers * P.WORKER_STATE_BYTES, 128);
+    const barrier = mem.allocate(P.BARRIER_TAILS + c.maxWorkers * 8, 128);
+    const processor = new ParallelProcessor(c, mem, symbols, cache, partitioner, pool, stateBase, barrier, options.onEvent ?? (() => {}));
+    await Promise.all(Array.from({ length: c.workers }, (_, w) => processor.launch(w)));
+    processor.active = c.workers;
+    return processor;
+  }
+
+  /** Workers running now. */
+  get workers(): number {
+    return this.active;
+  }
+
+  /**
+   * Routes a batch of contiguous records at offset `src` of {@link ParallelProcessor.mem}
+   * (`bytes` long, at most maxBatchRecords ticks, symbol ids from
+   * {@link ParallelProcessor.symbols}). Resolves to the ticks routed. Waits (without
+   * blocking the thread) while an owner's ingest ring is full; rejects with TIMEOUT after
+   * claimTimeoutMs, delivering nothing. Await each call before the next.
+   */
+  route(src: number, bytes: number): Promise<number> {
+    if (this.closed) throw new TickwireError("ARGUMENT", "route: the processor is closed");
+    return this.router.route(src, bytes);
+  }
+
+  /**
+   * Changes the number of workers to `n`, moving the fewest symbols (≈ |n − N| / max(n, N)).
+   * New workers start first; then the partition map switches at once; records routed
+   * before the switch finish on their old owners before any worker takes records routed
+   * after it; then removed workers stop. Route freely meanwhile.
+   */
+  async resize(n: number): Promise<ResizeReport> {
+    if (this.closed) throw new TickwireError("ARGUMENT", "resize: the processor is closed");
+    if (this.resizing) throw new TickwireError("ARGUMENT", "resize: a resize is already under way");
+    if (!Number.isInteger(n) || n < 1 || n > this.config.maxWorkers) {
+      throw new TickwireError("ARGUMENT", `resize: workers must be an integer from 1 to maxWorkers (${this.config.maxWorkers}), got ${n}`);
+    }
+    const from = this.active;
+    if (n === from) return { from, to: n, movedShare: 0, epoch: this.epoch() };
+    this.resizing = true;
+    try {
+      for (let w = from; w < n; w++) this.stateI32(w, P.WS_SEEN_BARRIER, this.epoch());
+      await Promise.all(Array.from({ length: Math.max(0, n - from) }, (_, k) => this.launch(from + k)));
+      // The switch: no route() runs now (same thread), so every ring's tail is exact.
+      const f64 = this.mem.f64;
+      for (let w = 0; w < this.config.maxWorkers; w++) f64[((this.barrier + P.BARRIER_TAILS) >>> 3) + w] = this.pool.get(ingestRingName(w)).tail;
+        const moved = this.partitioner.setPartitions(n).movedShare;
+      const epoch = Atomics.add(this.mem.i32, (this.barrier + P.BARRIER_EPOCH) >>> 2, 1) + 1;
+      this.active = n;
+      await this.until(() => this.drainedTo(f64), "the partition switch to drain");
+      for (let w = n; w < from; w++) await this.stop(w);
+      return { from, to: n, movedShare: moved, epoch };
+    } finally {
+      this.resizing = false;
+    }
+  }
+
+  /**
+   * A reader of each worker slot's fan-out ring, for this thread (slots beyond the active
+   * workers stay empty until a resize uses them). In another thread, attach to
+   * `pool.handle()` and read the `fanout-<w>` rings.
+   */
+  fanoutReaders(): RingReader[] {
+    return Array.from({ length: this.config.maxWorkers }, (_, w) => this.pool.get(fanoutRingName(w)).reader());
+  }
+
+  /** The worker thread of slot `w`, if running (for tests and diagnostics). */
+  workerThread(w: number): Worker | undefined {
+    return this.slots[w]?.worker;
+  }
+
+  /** Whether the worker of slot `w` was given up on (too many restarts in the window). */
+  failed(w: number): boolean {
+    return this.slots[w]?.failed ?? false;
+  }
+
+  /** Numbers per worker slot. */
+  stats(): WorkerStats[] {
+    return this.slots.map((s, w) => {
+      const ring = this.pool.get(ingestRingName(w));
+      return {
+        worker: w,
+        running: s.worker !== undefined,
+        processed: this.mem.f64[(this.stateOffset(w) + P.WS_PROCESSED) >>> 3]!,
+        restarts: s.restarts,
+        backlog: ring.tail - ring.head,
+      };
+    });
+  }
+
+  /** Stops every worker (each finishes the batch in hand) and stops supervising. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.slots.map((_, w) => this.stop(w)));
+  }
+
+  private epoch(): number {
+    return Atomics.load(this.mem.i32, (this.barrier + P.BARRIER_EPOCH) >>> 2);
+  }
+
+  private stateOffset(w: number): number {
+    return this.stateBase + w * P.WORKER_STATE_BYTES;
+  }
+
+  private stateI32(w: number, field: number, value: number): void {
+    Atomics.store(this.mem.i32, (this.stateOffset(w) + field) >>> 2, value);
+  }
+
+  private drainedTo(f64: Float64Array): boolean {
+    for (let w = 0; w < this.config.maxWorkers; w++) {
+      if (this.pool.get(ingestRingName(w)).head < f64[((this.barrier + P.BARRIER_TAILS) >>> 3) + w]!) return false;
+    }
+    return true;
+  }
+
+  private async until(done: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + this.config.drainTimeoutMs;
+    while (!done()) {
+      if (Date.now() > deadline) throw new TickwireError("TIMEOUT", `processor: waited ${this.config.drainTimeoutMs} ms for ${what}; is a worker stuck or failed?`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+
+  // Starts (or restarts) the worker of slot w and resolves once it is ready.
+  private launch(w: number): Promise<void> {
+    const slot = this.slots[w]!;
+    slot.stopping = false;
+    this.stateI32(w, P.WS_STATE, P.STATE_IDLE);
+    const data: PartitionWorkerData = { worker: w, slots: this.config.maxWorkers, state: this.stateOffset(w), barrier: this.barrier, cache: this.cache.offset };
+    const worker = startTickwireWorker(WORKER_URL, { mem: this.mem, pool: this.pool }, data);
+    slot.worker = worker;
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on("message", (m: { ready?: number }) => {
+        if (m.ready === w && !ready) {
+          ready = true;
+          resolve();
+        }
+      });
+      worker.on("error", (e) => {
+        if (!ready) reject(e);
+        else this.lastError.set(w, e.message);
+      });
+      worker.on("exit", (code) => {
+        if (slot.worker === worker) slot.worker = undefined;
+        if (!ready) return reject(new TickwireError("ARGUMENT", `processor: worker ${w} exited (code ${code}) before it was ready`));
+        if (slot.stopping || this.closed) return;
+        this.restart(w, this.lastError.get(w) ?? `exit code ${code}`);
+      });
+    });
+  }
+
+  private readonly lastError = new Map<number, string>();
+
+  private restart(w: number, reason: string): void {
+    const slot = this.slots[w]!;
+    const now = Date.now();
+    slot.recent = slot.recent.filter((t) => now - t < this.config.restartWindowMs);
+    this.lastError.delete(w);
+    if (slot.recent.length >= this.config.maxRestarts) {
+      slot.failed = true;
+      this.onEvent({ type: "failed", worker: w, reason: `${reason}; ${slot.recent.length} restarts within ${this.config.restartWindowMs} ms` });
+      return;
+    }
+    slot.recent.push(now);
+    slot.restarts++;
+    this.onEvent({ type: "restart", worker: w, restarts: slot.restarts, reason });
+    this.launch(w).catch((e: unknown) => this.restart(w, (e as Error).message));
+  }
+
+  private async stop(w: number): Promise<void> {
+    const slot = this.slots[w]!;
+    const worker = slot.worker;
+    if (!worker) return;
+    slot.stopping = true;
+    this.stateI32(w, P.WS_STATE, P.STATE_STOP);
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    const timer = setTimeout(() => void worker.terminate(), this.config.drainTimeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
