@@ -20,7 +20,8 @@
 //   3. tickwire's slot count: balance and movement at 2^10..2^16 slots
 //   4. the last-value cache next to it: apply (batch merge under the slot's sequence
 //      lock) and reads (one symbol, or every symbol as one snapshot batch), ns/record
-//   5. (placeholder) the parallel processor's end-to-end throughput: processorTables()
+//   5. the parallel processor's end-to-end throughput (bench/lib/processor-throughput.ts),
+//      for the worker counts of --workers 1,2,4 (default 1,2)
 //
 // Method: each speed figure is the median over ROUNDS rounds (variants alternate
 // within a round) of the time for one full pass over the 50 000 keys / 50 000.
@@ -36,6 +37,7 @@ import { LastValueCache } from "../src/cache/last-value-cache.js";
 import { nseSymbolKeys, type SymbolKey } from "../test/helpers/nse-symbols.js";
 import { JumpHash, Maglev, Rendezvous, type Placement } from "./lib/consistent-algorithms.js";
 import { report, fmt, ratio, median, type ResultTable } from "./lib/report.js";
+import { processorTables as endToEnd } from "./lib/processor-throughput.js";
 
 const KEYS = 50_000;
 const PARTITIONS = 16;
@@ -287,12 +289,13 @@ function cacheTable(): ResultTable {
 }
 
 // ─── 5. the parallel processor ─────────────────────────────────────────────────
-// PROCESSOR END-TO-END THROUGHPUT GOES HERE (issue 5, item 5: the lead's processor).
-// Return its tables (ticks/s with 1, 2, 4, … workers, from an in-memory source
-// through routing, the owner's ingest ring, the last-value cache and the fan-out
-// ring to a reader that checks every tick); `main` adds them to the report.
+// Ticks/s with 1, 2, 4, … workers (--workers 1,2,4), from an in-memory source through
+// routing, the owner's ingest ring, the last-value cache and the fan-out ring to a
+// reader that checks every tick: bench/lib/processor-throughput.ts.
 async function processorTables(): Promise<ResultTable[]> {
-  return [];
+  const arg = process.argv.indexOf("--workers");
+  const counts = arg > 0 ? process.argv[arg + 1]!.split(",").map(Number) : [1, 2];
+  return endToEnd(counts);
 }
 
 // ─── main ──────────────────────────────────────────────────────────────────────
