@@ -187,18 +187,26 @@ function rememberRecordsBefore(r: usize, cur: usize, pos: u64, capacity: u64): b
   return true;
 }
 
-// Broadcast: moves a lapped reader to the latest committed claim and counts the loss.
-function jumpToLatest(r: usize, cur: usize, capacity: u64): u64 {
+// Broadcast: moves a reader to the latest committed claim (re-read if the writer laps it
+// meanwhile); returns the records published before that claim.
+function moveToLatest(r: usize, cur: usize, capacity: u64): u64 {
   let latest: u64;
   let before: u64;
   do {
     latest = atomic.load<u64>(r + RH_LATEST);
     before = atomic.load<u64>(metaAt(r, latest));
   } while (atomic.load<u64>(r + RH_TAIL_INTENT) - latest > capacity);
-  store<u64>(cur, load<u64>(cur, CUR_LOST) + (before - load<u64>(cur, CUR_CACHE)), CUR_LOST);
-  store<u32>(cur, load<u32>(cur, CUR_LAPS) + 1, CUR_LAPS);
   store<u64>(cur, before, CUR_CACHE);
   store<u64>(cur, latest, CUR_POSITION);
+  return latest;
+}
+
+// Broadcast: moves a lapped reader to the latest committed claim and counts the loss.
+function jumpToLatest(r: usize, cur: usize, capacity: u64): u64 {
+  const consumed = load<u64>(cur, CUR_CACHE);
+  const latest = moveToLatest(r, cur, capacity);
+  store<u64>(cur, load<u64>(cur, CUR_LOST) + (load<u64>(cur, CUR_CACHE) - consumed), CUR_LOST);
+  store<u32>(cur, load<u32>(cur, CUR_LAPS) + 1, CUR_LAPS);
   return latest;
 }
 
@@ -246,18 +254,9 @@ export function ringRelease(r: usize, cur: usize, bytes: u32, records: u32): i32
 
 /** Broadcast: starts a reader at the latest published claim (or the start, if none). */
 export function ringJoin(r: usize, cur: usize): void {
-  const capacity = <u64>load<u32>(r, RH_CAPACITY);
   memory.fill(cur, 0, 64);
   atomic.add<u32>(r + RH_READERS, 1);
-  if (atomic.load<u64>(r + RH_TAIL) == 0) return;
-  let latest: u64;
-  let before: u64;
-  do {
-    latest = atomic.load<u64>(r + RH_LATEST);
-    before = atomic.load<u64>(metaAt(r, latest));
-  } while (atomic.load<u64>(r + RH_TAIL_INTENT) - latest > capacity);
-  store<u64>(cur, before, CUR_CACHE);
-  store<u64>(cur, latest, CUR_POSITION);
+  if (atomic.load<u64>(r + RH_TAIL) != 0) moveToLatest(r, cur, <u64>load<u32>(r, RH_CAPACITY));
 }
 
 /** Bytes written but not yet released (SPSC, MPSC) or not yet read by this reader (broadcast), as f64. */

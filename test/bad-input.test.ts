@@ -2,9 +2,10 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
   TickView, StageView, BatchCodec, JsonRenderer, SymbolTable, TickwireError, TickwireMemory, Kind, layout as L,
-  writeMessage, fromClientJson, type TickwireErrorCode,
+  writeMessage, fromClientJson,
 } from "../src/index.js";
 import { setup, sampleTick } from "./helpers/fixtures.js";
+import { throwsCode } from "./helpers/assertions.js";
 
 const { mem, table } = await setup();
 const codec = new BatchCodec(mem);
@@ -13,19 +14,6 @@ const out = mem.allocate(1 << 16);
 const view = new TickView(mem.buffer);
 const sv = new StageView(mem.buffer);
 
-function throwsCode(fn: () => unknown, code: TickwireErrorCode, text?: RegExp): TickwireError {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, TickwireError);
-    const err = e as TickwireError;
-    assert.is(err.code, code, err.message);
-    if (text) assert.match(err.message, text);
-    return err;
-  }
-  assert.unreachable(`expected a ${code} error`);
-  throw new Error("unreachable");
-}
 
 function twoQuotes() {
   writeMessage(view.wrap(recs), sampleTick(Kind.QUOTE, 0), table);

@@ -7,26 +7,20 @@ import { TickwireMemory } from "../src/index.js";
 import { LastValueCache } from "../src/cache/last-value-cache.js";
 import { startWorker } from "../src/node/start-worker.js";
 import { writeRecord, checkRecord } from "./workers/lvc-pattern.js";
+import { firstMessage } from "./helpers/workers.js";
 
 const SYMBOLS = 24;
 
-function result(worker: ReturnType<typeof startWorker>, timeoutMs: number): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { void worker.terminate(); reject(new Error("worker timed out")); }, timeoutMs);
-    worker.once("message", (m) => { clearTimeout(timer); resolve(m); void worker.terminate(); });
-    worker.once("error", (e) => { clearTimeout(timer); reject(e); });
-  });
-}
 
 async function hammer(writers: number, readers: number, runMs: number) {
   const mem = await TickwireMemory.create({ bytes: 1 << 24 });
   const cache = LastValueCache.create(mem, { capacity: SYMBOLS });
   const flags = mem.allocate(8, 8); // i32 stop, i32 ready count
   const handle = mem.handle();
-  const w = Array.from({ length: writers }, (_, writer) => result(startWorker(new URL("./workers/lvc-writer.ts", import.meta.url), {
+  const w = Array.from({ length: writers }, (_, writer) => firstMessage(startWorker(new URL("./workers/lvc-writer.ts", import.meta.url), {
     workerData: { handle, cache: cache.offset, flags, writer, writers, symbols: SYMBOLS, batch: 64 },
   }), runMs + 30_000));
-  const r = Array.from({ length: readers }, () => result(startWorker(new URL("./workers/lvc-reader.ts", import.meta.url), {
+  const r = Array.from({ length: readers }, () => firstMessage(startWorker(new URL("./workers/lvc-reader.ts", import.meta.url), {
     workerData: { handle, cache: cache.offset, flags, symbols: SYMBOLS, monotonic: writers === 1 },
   }), runMs + 30_000));
   // Start the clock once every worker is running (starting a tsx worker takes a while).

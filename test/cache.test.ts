@@ -7,6 +7,7 @@ import { TickView, Kind, layout as L, TickwireError, writeMessage, readMessage }
 import { LastValueCache } from "../src/cache/last-value-cache.js";
 import { LVC_HEADER_BYTES, LVC_SLOT_HEADER_BYTES } from "../src/cache/layout.js";
 import { setup, sampleTick } from "./helpers/fixtures.js";
+import { throwsCode } from "./helpers/assertions.js";
 
 const { mem, table } = await setup(1 << 25, 4096);
 const view = new TickView(mem.buffer);
@@ -24,18 +25,6 @@ function fill(ticks: [Kind, number, number][]): number {
   return off;
 }
 
-function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): TickwireError {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, TickwireError);
-    assert.is((e as TickwireError).code, code, (e as Error).message);
-    if (pattern) assert.match((e as Error).message, pattern);
-    return e as TickwireError;
-  }
-  assert.unreachable(`expected a ${code} error`);
-  throw new Error("unreachable");
-}
 
 test("an empty cache has no value for any symbol", () => {
   const cache = LastValueCache.create(mem, { capacity: 4096 });

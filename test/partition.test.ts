@@ -10,6 +10,7 @@ import { PARTITION_NONE } from "../src/partition/layout.js";
 import { nseSymbolKeys } from "./helpers/nse-symbols.js";
 import { rng } from "./helpers/fixtures.js";
 import { startWorker } from "../src/node/start-worker.js";
+import { throwsCode } from "./helpers/assertions.js";
 
 const KEYS = nseSymbolKeys(50_000);
 const mem = await TickwireMemory.create({ bytes: 1 << 27 });
@@ -22,17 +23,6 @@ function loads(p: PartitionMap, n: number): number[] {
   return counts;
 }
 
-function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, TickwireError);
-    assert.is((e as TickwireError).code, code, (e as Error).message);
-    if (pattern) assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected a ${code} error`);
-}
 
 test("the key set looks like NSE: 50 000 distinct keys, equities and F&O contracts", () => {
   assert.is(new Set(KEYS.map((k) => `${k.exchange}:${k.symbol}`)).size, 50_000);

@@ -3,16 +3,10 @@ import * as assert from "uvu/assert";
 import { TickView, Kind, layout as L, writeMessage, readMessage } from "../src/index.js";
 import { startWorker } from "../src/node/start-worker.js";
 import { setup, sampleTick } from "./helpers/fixtures.js";
+import { firstMessage } from "./helpers/workers.js";
 
 const WORKERS = 4;
 
-function run(worker: ReturnType<typeof startWorker>, timeoutMs: number): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { void worker.terminate(); reject(new Error("worker timed out")); }, timeoutMs);
-    worker.once("message", (m) => { clearTimeout(timer); resolve(m); void worker.terminate(); });
-    worker.once("error", (e) => { clearTimeout(timer); reject(e); });
-  });
-}
 
 test("workers instantiating the core on one memory keep each other's data, and see each other's writes", async () => {
   const { mem, table } = await setup(1 << 26, 1024);
@@ -24,7 +18,7 @@ test("workers instantiating the core on one memory keep each other's data, and s
   const mailbox = mem.allocate(WORKERS * L.QUOTE_BYTES);
   const flags = mem.allocate(WORKERS * 4);
 
-  const results = await Promise.all(Array.from({ length: WORKERS }, (_, worker) => run(
+  const results = await Promise.all(Array.from({ length: WORKERS }, (_, worker) => firstMessage(
     startWorker(new URL("./workers/core-worker.ts", import.meta.url), {
       workerData: { handle: mem.handle(), table: table.offset, worker, workers: WORKERS, iterations: 300, records: 256, mailbox, flags },
     }), 60_000)));

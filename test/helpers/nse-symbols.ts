@@ -7,6 +7,7 @@
 // Used by the partition tests and bench/partition.ts.
 
 import type { ExchangeName } from "../../src/format/exchange.js";
+import { rng } from "./fixtures.js";
 
 /** One symbol key. */
 export interface SymbolKey {
@@ -34,17 +35,6 @@ const EQUITIES = [
 const INDICES = ["NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "NIFTYNXT50"];
 const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
-/** mulberry32: a small seeded generator, so the key set is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Underlying {
   name: string;
