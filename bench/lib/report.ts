@@ -3,6 +3,7 @@
 // README's benchmark section. One shape for all suites.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { pathToFileURL } from "node:url";
 
 /** One table of a suite: a title, column names and rows of cells. */
 export interface ResultTable {
@@ -50,7 +51,8 @@ export function report(suite: string, tables: ResultTable[]): SuiteResults {
     tables,
   };
   for (const t of tables) console.log(`\n${markdownTable(t)}`);
-  const dir = new URL("../results/", import.meta.url);
+  // Quick runs (npm start) write elsewhere, so the committed results behind the README stay full runs.
+  const dir = process.env.TICKWIRE_BENCH_OUT ? pathToFileURL(process.env.TICKWIRE_BENCH_OUT.replace(/\/?$/, "/")) : new URL("../results/", import.meta.url);
   mkdirSync(dir, { recursive: true });
   writeFileSync(new URL(`${suite}.json`, dir), `${JSON.stringify(results, null, 2)}\n`);
   return results;
