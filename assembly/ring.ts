@@ -86,8 +86,12 @@ export function ringClaim(r: usize, cur: usize, bytes: u32): i32 {
     pad = bytes <= toEnd ? 0 : toEnd;
     const end = tail + <u64>(pad + bytes);
     if (type == RING_BROADCAST) {
-      // Announce the overwrite before making it: readers validate against tailIntent.
-      atomic.store<u64>(r + RH_TAIL_INTENT, end);
+      // Announce the overwrite before making it: readers validate against tailIntent. Never
+      // lower it (a claim committed short, or abandoned, may have written past its commit),
+      // and use an RMW: on weakly ordered CPUs a release store would let the data stores
+      // that follow become visible before it.
+      const intent = load<u64>(r, RH_TAIL_INTENT);
+      atomic.xchg<u64>(r + RH_TAIL_INTENT, end > intent ? end : intent);
       const published = load<u64>(r, RH_PUBLISHED);
       if (pad != 0) atomic.store<u64>(metaAt(r, tail), published);
       atomic.store<u64>(metaAt(r, tail + pad), published);
@@ -123,9 +127,10 @@ export function ringCommit(r: usize, cur: usize, bytes: u32, records: u32): i32 
     if (bytes < claimed) writePadding(dataAt(r, start) + bytes, claimed - bytes);
     atomic.store<u64>(metaAt(r, start), flag(start, claimed));
   } else if (type == RING_BROADCAST) {
+    // tail before latest: a reader that jumps to latest must find tail already past it.
     atomic.store<u64>(r + RH_PUBLISHED, load<u64>(r, RH_PUBLISHED) + <u64>records);
-    atomic.store<u64>(r + RH_LATEST, start);
     atomic.store<u64>(r + RH_TAIL, start + <u64>bytes);
+    atomic.store<u64>(r + RH_LATEST, start);
   } else {
     atomic.store<u64>(r + RH_TAIL, start + <u64>bytes);
   }
@@ -147,8 +152,10 @@ export function ringRead(r: usize, cur: usize): i32 {
   let to: u64;
   if (type == RING_MPSC) {
     from = load<u64>(r, RH_HEAD); // only the reader moves the head
-    to = from;
-    while (true) {
+    // After a partial release the head is inside a claim: what is left of the last read
+    // is committed, so start from its end (claims are found by their flags).
+    to = from + <u64>load<u32>(cur, CUR_BYTES);
+    while (to == from || (to & (capacity - 1)) != 0) {
       const f = atomic.load<u64>(metaAt(r, to));
       if ((f & 0xFFFFFFFFFFFF) != stamp(to)) break;
       to += (f >> 48) << 6;
@@ -168,6 +175,11 @@ export function ringRead(r: usize, cur: usize): i32 {
   } else {
     from = load<u64>(r, RH_HEAD);
     to = atomic.load<u64>(r + RH_TAIL);
+  }
+  if (to <= from) {
+    // Nothing new (a broadcast reader may even stand at a claim whose tail store is not seen yet).
+    store<u32>(cur, 0, CUR_BYTES);
+    return 0;
   }
   let n = to - from;
   const toEnd = capacity - (from & (capacity - 1));
@@ -223,7 +235,9 @@ export function ringRelease(r: usize, cur: usize, bytes: u32, records: u32): i32
   const ready = load<u32>(cur, CUR_BYTES);
   const broadcast = load<u32>(r, RH_TYPE) == RING_BROADCAST;
   if (bytes > ready || (bytes & (SLOT_BYTES - 1)) != 0 || (broadcast && bytes != ready)) return ERR_LENGTH;
-  store<u32>(cur, ready - bytes, CUR_BYTES);
+  // An atomic store (a release): every load the reader made of the batch completes before
+  // the tailIntent load below, on weakly ordered CPUs too.
+  atomic.store<u32>(cur + CUR_BYTES, ready - bytes);
   store<u32>(cur, load<u32>(cur, CUR_OFFSET) + bytes, CUR_OFFSET);
   if (broadcast) {
     const from = load<u64>(cur, CUR_POSITION);

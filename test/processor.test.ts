@@ -128,6 +128,43 @@ test("resizing 2 → 3 → 1 workers while ticks flow moves the fewest symbols a
   }
 });
 
+test("a route() waiting for room across a resize is re-routed by the new map: nothing lands on a removed worker after the switch", async () => {
+  const p = await ParallelProcessor.start({ workers: 2, maxWorkers: 2, maxSymbols: 1024, ingestRingBytes: 4096, fanoutRingBytes: 1 << 16, claimTimeoutMs: 5000 });
+  try {
+    const ids = internSymbols(p.symbols, 64);
+    const source = new TickSource(p.mem, ids, 16);
+    const consumer = new CheckingConsumer(p.mem, p.fanoutReaders(), 64);
+    // Stall worker 1's ingest ring with an uncommitted claim (as a slow second router would).
+    const blocker = p.pool.get("ingest-1").writer();
+    blocker.tryClaim(1024);
+    let inflight: Promise<number> | undefined;
+    for (let i = 0; i < 50 && !inflight; i++) {
+      const routing = p.route(source.region, source.fill());
+      if (!(await Promise.race([routing.then(() => true), new Promise((r) => setTimeout(() => r(false), 50))]))) inflight = routing;
+    }
+    assert.ok(inflight, "a route() is waiting for room in ingest-1");
+    const resizing = p.resize(1);
+    await new Promise((r) => setTimeout(r, 20));
+    const tailAtSwitch = p.pool.get("ingest-1").tail;
+    blocker.commit(0);
+    await inflight;
+    await resizing;
+    // What reached the removed worker's ring after the switch is padding only (claims given back), no ticks.
+    const ring1 = p.pool.get("ingest-1");
+    for (let pos = tailAtSwitch; pos < ring1.tail; ) {
+      const at = ring1.offset + 768 + (pos % ring1.capacity);
+      assert.is(p.mem.u8[at + L.OFF_KIND], L.KIND_PADDING, `a tick at position ${pos} of the removed worker's ring, after the switch`);
+      pos += p.mem.u8[at]! | (p.mem.u8[at + 1]! << 8);
+    }
+    const sent = source.sent.reduce((a, b) => a + b, 0);
+    await settle(consumer, sent, 5000);
+    assert.equal(consumer.errors, []);
+    assert.is(consumer.total, sent);
+  } finally {
+    await p.close();
+  }
+});
+
 test("a worker that keeps dying is declared failed, and routing to it times out instead of hanging", async () => {
   const events: ProcessorEvent[] = [];
   const p = await ParallelProcessor.start(

@@ -214,6 +214,110 @@ test("broadcast: a batch overwritten while it was read is discarded and counted 
   assert.is(reader.laps, 1);
 });
 
+// Fills a claim of LTP records with consecutive seqs; returns the next seq.
+function fillLtp(mem: TickwireMemory, at: number, bytes: number, seq: number): number {
+  for (let p = at; p < at + bytes; p += 64, seq++) {
+    mem.u32.fill(0, p >>> 2, (p + 64) >>> 2);
+    mem.u32[p >>> 2] = 64 | (1 << 16) | (L.FORMAT_VERSION << 24);
+    mem.u32[(p + L.OFF_SEQ) >>> 2] = seq;
+  }
+  return seq;
+}
+
+test("broadcast: a reader that looks while a commit is half done (latest moved, tail not yet) reads nothing, never the whole ring", async () => {
+  const mem = await TickwireMemory.create({ bytes: 1 << 20 });
+  const ring = Ring.create(mem, { name: "fan", type: "broadcast", capacity: 4096 });
+  const writer = ring.writer();
+  const reader = ring.reader();
+  let seq = 0;
+  for (let i = 0; i < 6; i++) { seq = fillLtp(mem, writer.tryClaim(1024), 1024, seq); writer.commit(1024, 16); } // the reader is lapped
+  for (let i = 0; i < 2; i++) { seq = fillLtp(mem, writer.tryClaim(960), 960, seq); writer.commit(960, 15); }
+  const tailBefore = ring.tail;
+  seq = fillLtp(mem, writer.tryClaim(1024), 1024, seq); // does not fit before the end: padding, then index 0
+  assert.ok(writer.position > tailBefore, "the claim starts after padding");
+  // The commit in progress: latest already names the claim, tail does not cover it yet.
+  const latestAt = (ring.offset + 144) >>> 2;
+  const saved = [mem.u32[latestAt]!, mem.u32[latestAt + 1]!];
+  mem.u32[latestAt] = writer.position % 4294967296;
+  mem.u32[latestAt + 1] = Math.floor(writer.position / 4294967296);
+  assert.is(reader.read(), 0, "nothing is readable at a claim not yet published");
+  assert.is(ring.reader().read(), 0, "nor for a reader joining then");
+  mem.u32[latestAt] = saved[0]!;
+  mem.u32[latestAt + 1] = saved[1]!;
+  writer.commit(1024, 16);
+  let received = 0;
+  let last = -1;
+  let lostBefore = reader.lost;
+  for (let got; (got = reader.poll((at) => {
+    const s = mem.u32[(at + L.OFF_SEQ) >>> 2]!;
+    assert.ok(s > last, `seq ${s} after ${last}`);
+    last = s;
+  })) !== 0; ) {
+    if (got > 0) received += got;
+    assert.ok(reader.lost >= lostBefore, "lost never goes down");
+    lostBefore = reader.lost;
+  }
+  assert.is(received + reader.lost, 7 * 16 + 2 * 15);
+});
+
+test("broadcast: poll stops on a record length broken by an overwrite mid-walk (no endless loop) and counts the batch lost", async () => {
+  const mem = await TickwireMemory.create({ bytes: 1 << 20 });
+  const ring = Ring.create(mem, { name: "fan", type: "broadcast", capacity: 4096 });
+  const writer = ring.writer();
+  const reader = ring.reader();
+  fillLtp(mem, writer.tryClaim(1024), 1024, 0);
+  writer.commit(1024, 16);
+  let calls = 0;
+  const got = reader.poll(() => {
+    if (calls++ > 0) return;
+    // While the reader is on its first record, the writer laps it with 192-byte records, so
+    // the reader's next header position (64) lands inside a Quote, on a zero.
+    for (let i = 0; i < 6; i++) {
+      const at = writer.tryClaim(960);
+      mem.u8.fill(0, at, at + 960);
+      for (let k = 0; k < 5; k++) mem.u32[(at + k * 192) >>> 2] = 192 | (2 << 16) | (L.FORMAT_VERSION << 24);
+      writer.commit(960, 5);
+    }
+  });
+  assert.is(got, -1, "the batch is reported overwritten");
+  assert.ok(calls < 16, `onRecord was called ${calls} times`);
+});
+
+test("broadcast: an abandoned claim that wrote over a reader's batch still makes that batch invalid (tailIntent never goes back)", async () => {
+  const mem = await TickwireMemory.create({ bytes: 1 << 20 });
+  const ring = Ring.create(mem, { name: "fan", type: "broadcast", capacity: 8192 });
+  const writer = ring.writer();
+  const reader = ring.reader();
+  let seq = fillLtp(mem, writer.tryClaim(1024), 1024, 0);
+  writer.commit(1024, 16);
+  assert.is(reader.poll(() => {}), 16);
+  for (let i = 0; i < 6; i++) { seq = fillLtp(mem, writer.tryClaim(1024), 1024, seq); writer.commit(1024, 16); }
+  assert.is(reader.read(), 6144); // positions 1024..7168
+  const at = writer.tryClaim(2048); // wraps: positions 8192.. = the reader's 0..2047
+  mem.u8.fill(0xee, at, at + 2048);
+  writer.commit(0); // abandoned
+  fillLtp(mem, writer.tryClaim(64), 64, seq);
+  writer.commit(64, 1);
+  assert.is(reader.release(6144, 96), false, "the batch at 1024..2047 was overwritten");
+});
+
+test("MPSC: after a partial release the reader gets the rest of the batch, then what follows", async () => {
+  const mem = await TickwireMemory.create({ bytes: 1 << 20 });
+  const ring = Ring.create(mem, { name: "q", type: "mpsc", capacity: 4096 });
+  const writer = ring.writer();
+  const reader = ring.reader();
+  for (let i = 0; i < 2; i++) { fillLtp(mem, writer.tryClaim(128), 128, i * 2); writer.commit(128, 2); }
+  assert.is(reader.read(), 256);
+  reader.release(64);
+  assert.is(reader.read(), 192, "the rest of the last read");
+  fillLtp(mem, writer.tryClaim(128), 128, 4);
+  writer.commit(128, 2);
+  assert.is(reader.read(), 320, "and the new claim after it");
+  const seqs: number[] = [];
+  assert.is(reader.poll((at) => seqs.push(mem.u32[(at + L.OFF_SEQ) >>> 2]!)), 5);
+  assert.equal(seqs, [1, 2, 3, 4, 5]);
+});
+
 test("bad sizes and bad handles get clear errors", async () => {
   const mem = await TickwireMemory.create({ bytes: 1 << 22 });
   const code = (fn: () => unknown) => { try { fn(); } catch (e) { assert.instance(e, TickwireError); return (e as TickwireError); } assert.unreachable("no error"); throw 0; };

@@ -3,6 +3,8 @@ import { compileCore, instantiateCore, type WasmSource } from "../wasm/load.js";
 import type { CoreExports } from "../wasm/exports.js";
 
 const PAGE_BYTES = 65536;
+/** Largest memory: 2 GiB less one page, so every offset is a positive i32. */
+const MAX_BYTES = 32767 * PAGE_BYTES;
 const MAGIC = 0x4d574b54; // "TKWM"
 const HEADER_VERSION = 1;
 
@@ -22,7 +24,7 @@ export interface MemoryHandle {
 
 /** Options of {@link TickwireMemory.create}. */
 export interface TickwireMemoryOptions {
-  /** Size of the shared memory in bytes, rounded up to 64 KiB pages. Fixed for its life. Default 64 MiB. */
+  /** Size of the shared memory in bytes, rounded up to 64 KiB pages, at most 2 GiB less a page. Fixed for its life. Default 64 MiB. */
   bytes?: number;
   /** An already compiled core (saves a compile). Default: compiled from `wasm`. */
   module?: WebAssembly.Module;
@@ -62,8 +64,9 @@ export class TickwireMemory {
   /** Creates a shared memory, instantiates the core on it and writes the header. */
   static async create(options: TickwireMemoryOptions = {}): Promise<TickwireMemory> {
     const bytes = options.bytes ?? 64 * 1024 * 1024;
-    if (!Number.isInteger(bytes) || bytes < PAGE_BYTES || bytes > 65536 * PAGE_BYTES) {
-      throw new TickwireError("ARGUMENT", `TickwireMemory: bytes must be an integer from 65536 to 4 GiB, got ${bytes}`);
+    // Below 2 GiB: offsets cross the Wasm boundary as i32 (negative results are error codes).
+    if (!Number.isInteger(bytes) || bytes < PAGE_BYTES || bytes > MAX_BYTES) {
+      throw new TickwireError("ARGUMENT", `TickwireMemory: bytes must be an integer from 65536 to ${MAX_BYTES} (2 GiB less a page), got ${bytes}`);
     }
     const pages = Math.ceil(bytes / PAGE_BYTES);
     const module = options.module ?? (await compileCore(options.wasm));

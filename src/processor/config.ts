@@ -11,7 +11,7 @@ export interface ProcessorConfig {
   maxSymbols?: number;
   /** Largest kind the last-value cache keeps (Kind.DEPTH: everything). Default Kind.DEPTH. */
   cacheMaxKind?: Kind;
-  /** Bytes of each worker's ingest ring (MPSC, a power of two). Default 1 MiB. */
+  /** Bytes of each worker's ingest ring (MPSC, a power of two, 4 KiB to 2 MiB). Default 1 MiB. */
   ingestRingBytes?: number;
   /** Bytes of each worker's fan-out ring (broadcast, a power of two, ≥ 4 × ingestRingBytes). Default 8 MiB. */
   fanoutRingBytes?: number;
@@ -56,6 +56,9 @@ export function resolveProcessorConfig(config: ProcessorConfig): ResolvedProcess
   }
   pow2("ingestRingBytes", c.ingestRingBytes);
   pow2("fanoutRingBytes", c.fanoutRingBytes);
+  if (c.ingestRingBytes > 2 * MIB) {
+    throw new TickwireError("ARGUMENT", `ProcessorConfig.ingestRingBytes must be at most 2 MiB (a worker publishes what it reads from its ingest ring as one fan-out claim, and claims stop at 4 MiB), got ${c.ingestRingBytes}`);
+  }
   if (c.fanoutRingBytes < 4 * c.ingestRingBytes) {
     throw new TickwireError("ARGUMENT", `ProcessorConfig.fanoutRingBytes (${c.fanoutRingBytes}) must be at least 4 × ingestRingBytes (${c.ingestRingBytes}), so any ingest batch fits one fan-out claim`);
   }

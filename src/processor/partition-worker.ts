@@ -63,15 +63,18 @@ function publish(at: number, bytes: number): void {
   const ticks = cache.apply(at, bytes);
   const out = fanout.tryClaim(bytes); // a broadcast ring never refuses
   mem.u8.copyWithin(out, at, at + bytes);
-  f64[pendingIngestIndex] = ingestRing.head + bytes;
+  // Fan-out end first, ingest end last: recover() acts only on an ingest end past the head,
+  // so a death between the two stores reprocesses the batch rather than dropping it.
   f64[pendingFanoutIndex] = fanout.position + bytes;
+  f64[pendingIngestIndex] = ingestRing.head + bytes;
   fanout.commit(bytes, ticks);
   ingest.release(bytes);
   f64[processedIndex] = f64[processedIndex]! + ticks;
 }
 
 recover();
-Atomics.store(i32, stateIndex, P.STATE_RUNNING);
+// A stop requested while this worker was starting stands.
+if (Atomics.compareExchange(i32, stateIndex, P.STATE_IDLE, P.STATE_RUNNING) !== P.STATE_IDLE) process.exit(0);
 parentPort!.postMessage({ ready: worker });
 
 while (Atomics.load(i32, stateIndex) !== P.STATE_STOP) {

@@ -144,10 +144,20 @@ export class ParallelProcessor {
     }
     const from = this.active;
     if (n === from) return { from, to: n, movedShare: 0, epoch: this.epoch() };
+    const failed = this.slots.findIndex((s) => s.failed);
+    if (failed >= 0) {
+      throw new TickwireError("ARGUMENT", `resize: worker ${failed} has failed (too many restarts); its records could never drain, so the partition switch would wait forever`);
+    }
     this.resizing = true;
     try {
       for (let w = from; w < n; w++) this.stateI32(w, P.WS_SEEN_BARRIER, this.epoch());
-      await Promise.all(Array.from({ length: Math.max(0, n - from) }, (_, k) => this.launch(from + k)));
+      const launches = await Promise.allSettled(Array.from({ length: Math.max(0, n - from) }, (_, k) => this.launch(from + k)));
+      const refused = launches.find((l): l is PromiseRejectedResult => l.status === "rejected");
+      if (refused) {
+        // Leave no half-started workers behind: the map never switched to them.
+        await Promise.all(Array.from({ length: n - from }, (_, k) => this.stop(from + k)));
+        throw refused.reason;
+      }
       // The switch: no route() runs now (same thread), so every ring's tail is exact.
       const f64 = this.mem.f64;
       for (let w = 0; w < this.config.maxWorkers; w++) f64[((this.barrier + P.BARRIER_TAILS) >>> 3) + w] = this.pool.get(ingestRingName(w)).tail;
@@ -232,6 +242,7 @@ export class ParallelProcessor {
   // Starts (or restarts) the worker of slot w and resolves once it is ready.
   private launch(w: number): Promise<void> {
     const slot = this.slots[w]!;
+    if (slot.worker) return Promise.reject(new TickwireError("ARGUMENT", `processor: worker slot ${w} already has a worker`));
     slot.stopping = false;
     this.stateI32(w, P.WS_STATE, P.STATE_IDLE);
     const data: PartitionWorkerData = { worker: w, slots: this.config.maxWorkers, state: this.stateOffset(w), barrier: this.barrier, cache: this.cache.offset };
@@ -251,8 +262,8 @@ export class ParallelProcessor {
       });
       worker.on("exit", (code) => {
         if (slot.worker === worker) slot.worker = undefined;
+        if (slot.stopping || this.closed) return resolve(); // stopped on purpose, ready or not
         if (!ready) return reject(new TickwireError("ARGUMENT", `processor: worker ${w} exited (code ${code}) before it was ready`));
-        if (slot.stopping || this.closed) return;
         this.restart(w, this.lastError.get(w) ?? `exit code ${code}`);
       });
     });
@@ -262,6 +273,7 @@ export class ParallelProcessor {
 
   private restart(w: number, reason: string): void {
     const slot = this.slots[w]!;
+    if (this.closed || slot.stopping) return;
     const now = Date.now();
     slot.recent = slot.recent.filter((t) => now - t < this.config.restartWindowMs);
     this.lastError.delete(w);

@@ -61,7 +61,8 @@ export class Router {
     const pb = this.partBytes >>> 2;
     const cur = this.cursors >>> 2;
     u32.fill(0, pb, pb + this.slots);
-    const ticks = this.map.partitionBatch(src, bytes, this.out, this.maxBatchRecords, this.partBytes);
+    let ticks = this.map.partitionBatch(src, bytes, this.out, this.maxBatchRecords, this.partBytes);
+    let epoch = this.map.epoch;
     const held = this.held;
     held.fill(false);
     try {
@@ -84,6 +85,13 @@ export class Router {
         u32[cur + w] = await writer.claimAsync(b, this.claimTimeoutMs);
         held[w] = true;
         w = 0;
+        if (this.map.epoch !== epoch) {
+          // The partition map switched while we waited: route by the new one.
+          this.releaseHeld();
+          u32.fill(0, pb, pb + this.slots);
+          ticks = this.map.partitionBatch(src, bytes, this.out, this.maxBatchRecords, this.partBytes);
+          epoch = this.map.epoch;
+        }
       }
     } catch (e) {
       this.releaseHeld();

@@ -304,11 +304,17 @@ export class RingReader {
     const end = at + bytes;
     let records = 0;
     while (at < end) {
+      const length = this.u16[at >>> 1]!;
+      if (length < SLOT_BYTES || length % SLOT_BYTES !== 0 || at + length > end) {
+        // A broken length: on a broadcast ring, the batch was overwritten under us.
+        if (!this.release(bytes, records)) return -1;
+        throw new TickwireError("LENGTH", `ring ${this.ring.name}: a record of ${length} bytes at offset ${at} in a batch that was not overwritten: the ring is corrupt`);
+      }
       if (this.u8[at + OFF_KIND] !== KIND_PADDING) {
         onRecord(at);
         records++;
       }
-      at += this.u16[at >>> 1]!;
+      at += length;
     }
     return this.release(bytes, records) ? records : -1;
   }
