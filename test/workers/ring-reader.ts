@@ -14,6 +14,7 @@ const next = new Array<number>(data.writers).fill(0);
 let received = 0;
 let errors: string[] = [];
 let batches = 0;
+let lostSoFar = 0;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 if (data.ready !== undefined) {
   Atomics.add(mem.i32, data.ready >>> 2, 1);
@@ -22,6 +23,8 @@ if (data.ready !== undefined) {
 const lossy = ring.type === "broadcast";
 for (;;) {
   const bytes = reader.read();
+  if (reader.lost < lostSoFar && errors.length < 5) errors.push(`lost went down from ${lostSoFar} to ${reader.lost}`);
+  lostSoFar = reader.lost;
   if (bytes === 0) {
     if (Atomics.load(mem.i32, data.done >>> 2) === data.writers && reader.read() === 0) break;
     reader.wait(50);
@@ -47,6 +50,11 @@ for (;;) {
     at += len;
   }
   if (!reader.release(bytes, records)) continue; // overwritten while read (a torn walk is expected then): counted in reader.lost
+  if (data.writers === 1) {
+    for (let i = 1; i < seen.length; i++) {
+      if (seen[i]![1] !== seen[i - 1]![1] + 1 && errors.length < 5) errors.push(`an intact batch skips from seq ${seen[i - 1]![1]} to ${seen[i]![1]}`);
+    }
+  }
   if (broken >= 0 && errors.length < 5) errors.push(`zero length at ${broken} in an intact batch`);
   for (const [id, seq] of seen) {
     if (id < 0 || id >= data.writers) { if (errors.length < 5) errors.push(`bad check value or writer id at seq ${seq}`); continue; }
