@@ -23,6 +23,7 @@ export const I_DONE = 32; // writers done with the current run
 export const I_CONSUMED = 64; // postMessage readers: records consumed (writer's flow control)
 export const I_STOP = 96; // set by the main thread to make spinning workers give up
 export const I_PING = 128; // ping-pong counter: the writer makes it odd, the reader even
+export const I_GO = 160; // pair-up done: the writer and the reader start
 
 /** What the main thread sends a worker. */
 export interface RunCommand {
@@ -41,6 +42,11 @@ export interface RunCommand {
   warm?: number;
   /** Latency runs, parked reader: keep spinning this long after the last record before parking. */
   spinNs?: number;
+  /**
+   * One writer and one spinning reader: before the timed part they ping-pong a cache line until
+   * 256 round trips take under 1 µs each (both threads on a core of their own), for at most 50 ms.
+   */
+  pair?: boolean;
   /** Ping-pong: at most this long, ms. */
   durationMs?: number;
   /** Worker-side deadline for the whole run, ms. */

@@ -10,7 +10,7 @@ import { monotonicNs } from "../../src/clock.js";
 import * as L from "../../src/format/layout.js";
 import type { RingReader } from "../../src/rings/ring.js";
 import {
-  sumRecord, sumObject, checkDeadline, WORDS, I_READY, I_DONE, I_CONSUMED, I_PING,
+  sumRecord, sumObject, checkDeadline, WORDS, I_READY, I_DONE, I_CONSUMED, I_PING, I_GO,
   CEIL_HEAD, CEIL_TAIL, CEIL_DATA_BYTE, Samples, type RunCommand, type WorkerJob, type TickObject,
 } from "./ring-common.js";
 
@@ -30,9 +30,16 @@ interface Result {
   latency?: Float64Array;
 }
 
-function ready(): void {
+/** Tells the writers this reader is in place; then, when asked, plays its side of the writer's pair-up. */
+function ready(c?: RunCommand, deadline = Infinity): void {
   Atomics.add(ctl, I_READY, 1);
   Atomics.notify(ctl, I_READY);
+  if (!c?.pair) return;
+  let spins = 0;
+  while (Atomics.load(ctl, I_GO) === 0) {
+    if ((Atomics.load(ctl, I_PING) & 1) === 1) Atomics.add(ctl, I_PING, 1);
+    else if ((++spins & 0xfffff) === 0) checkDeadline(deadline, ctl, "reader pair-up");
+  }
 }
 
 function writersDone(c: RunCommand): boolean {
@@ -56,7 +63,7 @@ function tickwireRun(c: RunCommand, deadline: number): Result {
   let bad = 0;
   let got = 0;
   let spins = 0;
-  ready();
+  ready(c, deadline);
   while (got < n) {
     const bytes = reader.read();
     if (bytes === 0) {
@@ -97,7 +104,7 @@ function broadcastRun(c: RunCommand, deadline: number): Result {
   let got = 0;
   let spins = 0;
   let discarded = 0;
-  ready();
+  ready(c, deadline);
   for (;;) {
     const bytes = reader.read();
     if (bytes === 0) {
@@ -149,7 +156,7 @@ function tickwireLatency(c: RunCommand, deadline: number): Result {
   let tick = last;
   let stalls = 0;
   let stallNs = 0;
-  ready();
+  ready(c, deadline);
   while (expect < c.n) {
     const bytes = reader.read();
     if (bytes === 0) {
@@ -207,7 +214,7 @@ function ceilingRun(c: RunCommand, deadline: number): Result {
   let sum = 0;
   let bad = 0;
   let spins = 0;
-  ready();
+  ready(c, deadline);
   while (expect < n) {
     const avail = (Atomics.load(ix, CEIL_TAIL) - head) | 0;
     if (avail === 0) {
@@ -239,7 +246,7 @@ function ringbufRun(c: RunCommand, deadline: number): Result {
   let sum = 0;
   let bad = 0;
   let spins = 0;
-  ready();
+  ready(c, deadline);
   while (expect < n) {
     const words = rb.pop(popBuf);
     if (words === 0) {

@@ -11,7 +11,7 @@ import { attachTickwire } from "../../src/node/index.js";
 import { monotonicNs } from "../../src/clock.js";
 import type { RingWriter } from "../../src/rings/ring.js";
 import {
-  fillRecord, tickObject, checkDeadline, WORDS, I_READY, I_DONE, I_CONSUMED, I_PING,
+  fillRecord, tickObject, checkDeadline, WORDS, I_READY, I_DONE, I_CONSUMED, I_PING, I_GO,
   CEIL_HEAD, CEIL_TAIL, CEIL_DATA_BYTE, Samples, type RunCommand, type WorkerJob,
 } from "./ring-common.js";
 
@@ -53,6 +53,8 @@ function waitUntil(at: number): void {
 
 interface Result {
   t0: number; t1: number; written: number;
+  /** Whether the pair-up found both threads running at once (see pairUp). */
+  paired?: boolean;
   /** Latency runs: how late each record went out against its schedule (after the send call), ns. */
   late?: Float64Array;
 }
@@ -61,17 +63,45 @@ interface Result {
 function awaitReaders(c: RunCommand, deadline: number): void {
   for (;;) {
     const ready = Atomics.load(ctl, I_READY);
-    if (ready >= c.readers) return;
+    if (ready >= c.readers) break;
     checkDeadline(deadline, ctl, `writer ${id} waiting for readers`);
     Atomics.wait(ctl, I_READY, ready, 5);
   }
+  if (c.pair) paired = pairUp();
+}
+
+/**
+ * Ping-pongs a cache line with the reader until 256 round trips take < 256 µs, i.e. the two
+ * threads run at once on cores of their own, for at most ~100 ms. Then GO. Linux on this VM
+ * sometimes keeps two busy threads on one core (they then take turns in 4 ms slices) while the
+ * other core idles; a thread that sleeps is placed on an idle core when it wakes, so between
+ * attempts the writer sleeps 1 ms.
+ */
+let paired = true;
+const nap = new Int32Array(new SharedArrayBuffer(4));
+function pairUp(): boolean {
+  const end = performance.now() + 100;
+  let ok = false;
+  outer: while (!ok) {
+    const t = performance.now();
+    for (let i = 0; i < 256; i++) {
+      let spins = 0;
+      while ((Atomics.load(ctl, I_PING) & 1) !== 0) if ((++spins & 0xfff) === 0 && performance.now() > end) break outer;
+      Atomics.add(ctl, I_PING, 1);
+    }
+    ok = performance.now() - t < 0.256;
+    if (performance.now() > end) break;
+    if (!ok) Atomics.wait(nap, 0, 0, 1);
+  }
+  Atomics.store(ctl, I_GO, 1);
+  return ok;
 }
 
 function finish(t0: number, written: number): Result {
   const t1 = monotonicNs();
   Atomics.add(ctl, I_DONE, 1);
   Atomics.notify(ctl, I_DONE);
-  return { t0, t1, written };
+  return { t0, t1, written, paired };
 }
 
 // ─── tickwire ────────────────────────────────────────────────────────────────
@@ -261,6 +291,7 @@ parentPort!.on("message", (c: RunCommand) => {
   try {
     const fn = c.cmd === "pingpong" ? pingpong : (c.cmd === "latency" ? LATENCY : RUN)[job.variant];
     if (!fn) throw new Error(`writer: no ${c.cmd} for ${job.variant}`);
+    paired = true;
     const r = fn(c, performance.now() + c.deadlineMs);
     parentPort!.postMessage({ ok: true, ...r }, r.late ? [r.late.buffer as ArrayBuffer] : []);
   } catch (e) {
