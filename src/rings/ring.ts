@@ -136,7 +136,8 @@ export class Ring {
 
 /** Allocates a cursor: the 64 bytes of per-thread state the Wasm ring functions use. */
 function cursor(mem: TickwireMemory): number {
-  return mem.allocate(R.CURSOR_BYTES, 64);
+  // 128-aligned: a writer's and a reader's cursor never share an adjacent-line pair.
+  return mem.allocate(R.CURSOR_BYTES, 128);
 }
 
 /**
@@ -320,12 +321,14 @@ export class RingReader {
   }
 
   /**
-   * Waits until `read()` would find data: spins briefly, then parks with Atomics.wait
-   * (in a worker; the writer notifies only when a reader is parked). Returns false on
-   * timeout.
+   * Waits until `read()` would find data: checks `spins` times (about 10 ns each), then
+   * parks with Atomics.wait (in a worker; the writer notifies only when a reader is
+   * parked). A wake from a park costs ~10 µs on a small VM, so a latency-sensitive reader
+   * of a steady feed spins longer (e.g. 5000 ≈ 50 µs); a reader that may share its core
+   * with the writer should park early. Returns false on timeout.
    */
-  wait(timeoutMs = Infinity): boolean {
-    for (let i = 0; i < SPIN_BEFORE_PARK; i++) if (this.ready()) return true;
+  wait(timeoutMs = Infinity, spins = SPIN_BEFORE_PARK): boolean {
+    for (let i = 0; i < spins; i++) if (this.ready()) return true;
     return parkSync(this.i32, this.r + R.RH_READER_WAITERS, this.r + R.RH_READER_FUTEX, timeoutMs, () => this.ready());
   }
 
