@@ -12,7 +12,7 @@ const BATCH = 4096;
 
 async function runOnce(workers: number, ticks: number): Promise<{ perSecond: number; errors: string[] }> {
   const p = await ParallelProcessor.start({
-    workers, maxWorkers: workers, maxSymbols: 65_536, ingestRingBytes: 1 << 22, fanoutRingBytes: 1 << 24, maxBatchRecords: BATCH,
+    workers, maxWorkers: workers, maxSymbols: 65_536, ingestRingBytes: 1 << 21, fanoutRingBytes: 1 << 24, maxBatchRecords: BATCH,
   });
   try {
     const source = new TickSource(p.mem, internSymbols(p.symbols, SYMBOLS), BATCH);
