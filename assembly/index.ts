@@ -11,7 +11,7 @@ export { renderJson } from "./json";
 export function staticEnd(): usize {
   return __heap_base;
 }
-export { ringClaim, ringCommit, ringRead, ringRelease, ringJoin, ringBacklog } from "./ring";
+export { ringClaim, ringCommit, ringRead, ringRelease, ringJoin, ringBacklog, ringUnblock } from "./ring";
 export { partitionOfKey, partitionOfSymbol, partitionBatch } from "./partition";
 export { lvcApply, lvcRead, lvcSnapshotIds, lvcSnapshotRange } from "./lvc";
 export { routeScatter } from "./route";

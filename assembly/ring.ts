@@ -6,9 +6,9 @@
 
 import {
   RH_TYPE, RH_CAPACITY, RH_MASK, RH_MAX_CLAIM, RH_TAIL, RH_TAIL_INTENT, RH_LATEST, RH_PUBLISHED, RH_HEAD,
-  RH_READER_WAITERS, RH_READER_FUTEX, RH_WRITER_WAITERS, RH_WRITER_FUTEX, RH_READERS,
+  RH_READER_WAITERS, RH_READER_FUTEX, RH_WRITER_WAITERS, RH_WRITER_FUTEX, RH_READERS, RH_UNBLOCK_COUNT,
   RING_HEADER_BYTES, RING_MPSC, RING_BROADCAST, PADDING_MAX_BYTES, CUR_OFFSET, CUR_BYTES, CUR_POSITION,
-  CUR_CLAIM_BYTES, CUR_CACHE, CUR_LOST, CUR_LAPS, RING_FULL, RING_LAPPED,
+  CUR_CLAIM_BYTES, CUR_CACHE, CUR_LOST, CUR_LAPS, RING_FULL, RING_LAPPED, MAX_CLAIM_BYTES,
 } from "../src/rings/layout";
 import { KIND_PADDING, FORMAT_VERSION, SLOT_BYTES, ERR_LENGTH } from "../src/format/layout";
 
@@ -271,6 +271,34 @@ export function ringJoin(r: usize, cur: usize): void {
   memory.fill(cur, 0, 64);
   atomic.add<u32>(r + RH_READERS, 1);
   if (atomic.load<u64>(r + RH_TAIL) != 0) moveToLatest(r, cur, <u64>load<u32>(r, RH_CAPACITY));
+}
+
+/**
+ * MPSC: frees a reader stuck behind a claim whose writer died before committing it (as
+ * Agrona's unblock does), whose cursor is `cur`. If the claim at the head has no commit flag, pads it — up to
+ * the next claim that has one, the tail, or the end of the data area, at most
+ * MAX_CLAIM_BYTES — and flags the padding, so the next read moves past it. Returns the
+ * bytes given up (0: the head was not blocked). Call it from the reader, and only after
+ * the head has stayed blocked longer than any live writer takes between claim and commit:
+ * a writer still writing there loses its records.
+ */
+export function ringUnblock(r: usize, cur: usize): i32 {
+  if (load<u32>(r, RH_TYPE) != RING_MPSC) return ERR_LENGTH;
+  if (load<u32>(cur, CUR_BYTES) != 0) return 0; // the reader still has committed bytes to read
+  const capacity = <u64>load<u32>(r, RH_CAPACITY);
+  const head = load<u64>(r, RH_HEAD);
+  const tail = atomic.load<u64>(r + RH_TAIL);
+  if (head == tail || (atomic.load<u64>(metaAt(r, head)) & 0xFFFFFFFFFFFF) == stamp(head)) return 0;
+  let limit = head + capacity - (head & (capacity - 1));
+  if (limit > tail) limit = tail;
+  if (limit > head + <u64>MAX_CLAIM_BYTES) limit = head + <u64>MAX_CLAIM_BYTES;
+  let end = head + <u64>SLOT_BYTES;
+  while (end < limit && (atomic.load<u64>(metaAt(r, end)) & 0xFFFFFFFFFFFF) != stamp(end)) end += <u64>SLOT_BYTES;
+  const bytes = <u32>(end - head);
+  writePadding(dataAt(r, head), bytes);
+  atomic.store<u64>(metaAt(r, head), flag(head, bytes));
+  atomic.add<u32>(r + RH_UNBLOCK_COUNT, 1);
+  return <i32>bytes;
 }
 
 /** Bytes written but not yet released (SPSC, MPSC) or not yet read by this reader (broadcast), as f64. */

@@ -165,6 +165,24 @@ test("a route() waiting for room across a resize is re-routed by the new map: no
   }
 });
 
+test("a router that dies mid-batch (claim never committed) does not block its worker for good: the claim is given up and reported", async () => {
+  const events: ProcessorEvent[] = [];
+  const p = await ParallelProcessor.start({ workers: 1, maxWorkers: 1, maxSymbols: 1024, ingestRingBytes: 1 << 16, fanoutRingBytes: 1 << 18, unblockAfterMs: 200 }, { onEvent: (e) => events.push(e) });
+  try {
+    const source = new TickSource(p.mem, internSymbols(p.symbols, 100), 64);
+    const consumer = new CheckingConsumer(p.mem, p.fanoutReaders(), 100);
+    const dead = p.pool.get("ingest-0").writer();
+    dead.tryClaim(640); // a router thread that died after its claim
+    await p.route(source.region, source.fill());
+    await settle(consumer, 64, 5000);
+    assert.is(consumer.total, 64, "the batch routed after the dead claim arrives");
+    assert.equal(consumer.errors, []);
+    assert.equal(events, [{ type: "unblocked", worker: 0, bytes: 640 }]);
+  } finally {
+    await p.close();
+  }
+});
+
 test("a worker that keeps dying is declared failed, and routing to it times out instead of hanging", async () => {
   const events: ProcessorEvent[] = [];
   const p = await ParallelProcessor.start(

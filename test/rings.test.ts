@@ -318,6 +318,39 @@ test("MPSC: after a partial release the reader gets the rest of the batch, then 
   assert.equal(seqs, [1, 2, 3, 4, 5]);
 });
 
+test("MPSC: a writer worker that dies between claim and commit is unblocked by the reader; later claims still arrive", async () => {
+  const w = await world([{ name: "q", type: "mpsc", capacity: 8192 }]);
+  const ring = w.pool.get("q");
+  const reader = ring.reader();
+  const dying = startTickwireWorker(new URL("./workers/claim-and-hang.ts", import.meta.url), w, { ring: "q", bytes: 192 });
+  await firstMessage(dying, 20_000, "dying writer");
+  await dying.terminate();
+  const writer = ring.writer();
+  fillLtp(w.mem, writer.tryClaim(128), 128, 0);
+  writer.commit(128, 2);
+  assert.is(reader.read(), 0, "blocked behind the dead writer's claim");
+  assert.is(reader.unblock(), 192);
+  assert.is(reader.unblock(), 0, "nothing blocks now");
+  const seqs: number[] = [];
+  assert.is(reader.poll((at) => seqs.push(w.mem.u32[(at + L.OFF_SEQ) >>> 2]!)), 2);
+  assert.equal(seqs, [0, 1]);
+  assert.is(ring.stats().unblocked, 1);
+  try { Ring.create(w.mem, { name: "s", type: "spsc", capacity: 4096 }).reader().unblock(); assert.unreachable(); } catch (e) { assert.match((e as Error).message, /unblock is for MPSC rings/); }
+});
+
+test("MPSC: unblock leaves committed bytes alone (after a partial release) and an unblocked head reads on", async () => {
+  const mem = await TickwireMemory.create({ bytes: 1 << 20 });
+  const ring = Ring.create(mem, { name: "q", type: "mpsc", capacity: 4096 });
+  const writer = ring.writer();
+  const reader = ring.reader();
+  fillLtp(mem, writer.tryClaim(256), 256, 0);
+  writer.commit(256, 4);
+  assert.is(reader.read(), 256);
+  reader.release(64);
+  assert.is(reader.unblock(), 0, "the rest of the read is committed data, not a dead claim");
+  assert.is(reader.poll(() => {}), 3);
+});
+
 test("bad sizes and bad handles get clear errors", async () => {
   const mem = await TickwireMemory.create({ bytes: 1 << 22 });
   const code = (fn: () => unknown) => { try { fn(); } catch (e) { assert.instance(e, TickwireError); return (e as TickwireError); } assert.unreachable("no error"); throw 0; };

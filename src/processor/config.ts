@@ -25,6 +25,11 @@ export interface ProcessorConfig {
   restartWindowMs?: number;
   /** How long `resize` and `close` wait for workers to drain or stop, ms. Default 10000. */
   drainTimeoutMs?: number;
+  /**
+   * How long a worker lets an uncommitted claim block its ingest ring before it gives the
+   * claim up (its router thread died mid-batch), ms. Default 10000.
+   */
+  unblockAfterMs?: number;
 }
 
 /** A config with every default filled in. */
@@ -47,6 +52,7 @@ export function resolveProcessorConfig(config: ProcessorConfig): ResolvedProcess
     maxRestarts: config.maxRestarts ?? 5,
     restartWindowMs: config.restartWindowMs ?? 60_000,
     drainTimeoutMs: config.drainTimeoutMs ?? 10_000,
+    unblockAfterMs: config.unblockAfterMs ?? 10_000,
   };
   int("maxWorkers", c.maxWorkers, 1, 256);
   int("workers", c.workers, 1, c.maxWorkers);
@@ -67,6 +73,7 @@ export function resolveProcessorConfig(config: ProcessorConfig): ResolvedProcess
   int("maxRestarts", c.maxRestarts, 0, 1000);
   int("restartWindowMs", c.restartWindowMs, 1, 86_400_000);
   int("drainTimeoutMs", c.drainTimeoutMs, 1, 3_600_000);
+  int("unblockAfterMs", c.unblockAfterMs, 1, 3_600_000);
   return c;
 }
 

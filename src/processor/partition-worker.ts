@@ -14,6 +14,7 @@ export interface PartitionWorkerData {
   state: number;
   barrier: number;
   cache: number;
+  unblockAfterMs: number;
 }
 
 const { mem, pool, data } = await attachTickwire<PartitionWorkerData>();
@@ -77,8 +78,25 @@ recover();
 if (Atomics.compareExchange(i32, stateIndex, P.STATE_IDLE, P.STATE_RUNNING) !== P.STATE_IDLE) process.exit(0);
 parentPort!.postMessage({ ready: worker });
 
+let blockedSince = 0;
 while (Atomics.load(i32, stateIndex) !== P.STATE_STOP) {
-  if (!ingest.wait(50)) continue;
+  if (!ingest.wait(50)) {
+    // Nothing readable though bytes were claimed: a router that died mid-batch leaves an
+    // uncommitted claim that would block this ring forever. Give it up after a while.
+    if (ingestRing.tail > ingestRing.head) {
+      const now = Date.now();
+      if (blockedSince === 0) blockedSince = now;
+      else if (now - blockedSince > data.unblockAfterMs) {
+        const bytes = ingest.unblock();
+        if (bytes > 0) parentPort!.postMessage({ unblocked: bytes });
+        blockedSince = 0;
+      }
+    } else {
+      blockedSince = 0;
+    }
+    continue;
+  }
+  blockedSince = 0;
   let bytes = ingest.read();
   const epoch = Atomics.load(i32, epochIndex);
   if (epoch !== Atomics.load(i32, seenIndex)) {

@@ -15,7 +15,9 @@ import * as P from "./layout.js";
 /** Something the supervisor did or saw; pass `onEvent` to {@link ParallelProcessor.start} to hear of it. */
 export type ProcessorEvent =
   | { type: "restart"; worker: number; restarts: number; reason: string }
-  | { type: "failed"; worker: number; reason: string };
+  | { type: "failed"; worker: number; reason: string }
+  /** A worker gave up an ingest claim that stayed uncommitted past unblockAfterMs (its router died). */
+  | { type: "unblocked"; worker: number; bytes: number };
 
 /** Per-worker numbers from {@link ParallelProcessor.stats}. */
 export interface WorkerStats {
@@ -245,16 +247,20 @@ export class ParallelProcessor {
     if (slot.worker) return Promise.reject(new TickwireError("ARGUMENT", `processor: worker slot ${w} already has a worker`));
     slot.stopping = false;
     this.stateI32(w, P.WS_STATE, P.STATE_IDLE);
-    const data: PartitionWorkerData = { worker: w, slots: this.config.maxWorkers, state: this.stateOffset(w), barrier: this.barrier, cache: this.cache.offset };
+    const data: PartitionWorkerData = {
+      worker: w, slots: this.config.maxWorkers, state: this.stateOffset(w), barrier: this.barrier, cache: this.cache.offset,
+      unblockAfterMs: this.config.unblockAfterMs,
+    };
     const worker = startTickwireWorker(WORKER_URL, { mem: this.mem, pool: this.pool }, data);
     slot.worker = worker;
     return new Promise((resolve, reject) => {
       let ready = false;
-      worker.on("message", (m: { ready?: number }) => {
+      worker.on("message", (m: { ready?: number; unblocked?: number }) => {
         if (m.ready === w && !ready) {
           ready = true;
           resolve();
         }
+        if (m.unblocked) this.onEvent({ type: "unblocked", worker: w, bytes: m.unblocked });
       });
       worker.on("error", (e) => {
         if (!ready) reject(e);

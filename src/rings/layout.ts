@@ -21,6 +21,7 @@
 //  640 u32 fullCount      tryClaim calls refused because the ring was full
 //  644 u32 timeoutCount   claims that gave up waiting for room
 //  648 u32 readers        BROADCAST: readers joined
+//  652 u32 unblockCount   MPSC: claims given up because their writer never committed them
 //  768 data[capacity]
 //      meta[capacity / 64] u64 per slot — MPSC: commit flag of the claim starting in that slot
 //      (bits 0-47: slot number + 1 of its position, 48-63: claim length in slots); BROADCAST: records published
@@ -51,6 +52,7 @@ export const RH_WRITER_FUTEX = 516;
 export const RH_FULL_COUNT = 640;
 export const RH_TIMEOUT_COUNT = 644;
 export const RH_READERS = 648;
+export const RH_UNBLOCK_COUNT = 652;
 export const RING_HEADER_BYTES = 768;
 
 /** Smallest data area: room for a few of the largest records. */

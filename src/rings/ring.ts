@@ -29,6 +29,8 @@ export interface RingStats {
   timeoutCount: number;
   /** broadcast readers joined. */
   readers: number;
+  /** MPSC: claims a reader gave up on because their writer never committed them ({@link RingReader.unblock}). */
+  unblocked: number;
 }
 
 const TYPE_CODES: Readonly<Record<RingType, number>> = { spsc: R.RING_SPSC, mpsc: R.RING_MPSC, broadcast: R.RING_BROADCAST };
@@ -117,6 +119,7 @@ export class Ring {
       fullCount: Atomics.load(this.mem.u32, h + R.RH_FULL_COUNT / 4),
       timeoutCount: Atomics.load(this.mem.u32, h + R.RH_TIMEOUT_COUNT / 4),
       readers: Atomics.load(this.mem.u32, h + R.RH_READERS / 4),
+      unblocked: Atomics.load(this.mem.u32, h + R.RH_UNBLOCK_COUNT / 4),
     };
   }
 
@@ -336,6 +339,19 @@ export class RingReader {
   waitAsync(timeoutMs = Infinity): Promise<boolean> {
     if (this.ready()) return Promise.resolve(true);
     return parkAsync(this.i32, this.r + R.RH_READER_WAITERS, this.r + R.RH_READER_FUTEX, timeoutMs, () => this.ready());
+  }
+
+  /**
+   * MPSC: gives up a claim that blocks this reader because its writer died between claim
+   * and commit (padding it, counted in stats().unblocked), so reading goes on. Returns the
+   * bytes given up, 0 if nothing was blocked. Call it only after the reader has found
+   * nothing to read, with a backlog, for longer than any live writer takes to commit: a
+   * writer still writing there loses its records.
+   */
+  unblock(): number {
+    const bytes = this.core.ringUnblock(this.r, this.cur);
+    if (bytes < 0) throw new TickwireError("ARGUMENT", `ring ${this.ring.name}: unblock is for MPSC rings, this one is ${this.ring.type}`);
+    return bytes;
   }
 
   /** Broadcast: leaves the ring (stats only: a broadcast writer never waits for readers). */

@@ -22,5 +22,6 @@ export interface CoreExports {
   ringRelease(ring: number, cursor: number, bytes: number, records: number): number;
   ringJoin(ring: number, cursor: number): void;
   ringBacklog(ring: number, cursor: number): number;
+  ringUnblock(ring: number, cursor: number): number;
   routeScatter(src: number, bytes: number, dest: number, cursors: number): number;
 }
