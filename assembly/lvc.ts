@@ -2,8 +2,9 @@
 // per slot (layout: src/cache/layout.ts; the argument: docs/PARTITION.md).
 //
 // Writer (normally the one worker owning the symbol's partition):
-//   lock:   CAS seq even -> odd (two writers of one slot serialise instead of
-//           tearing; a slot left odd by a writer that died is taken over after
+//   lock:   CAS (seq, owner) from (even, any) to (odd, me) (two writers of one slot
+//           serialise instead of tearing; a slot left odd by a dead earlier writer of
+//           my own id is mine at once, one left by another id is taken over after
 //           LVC_TAKEOVER_SPINS), then an atomic load of seq: an acquire that keeps
 //           every data store after the CAS's store (ARM's LL/SC CAS alone does not)
 //   write:  plain stores of the merged record
@@ -34,36 +35,44 @@ import { checkRecord, kindBytes } from "./record";
   return cache + LVC_HEADER_BYTES + (<usize>id) * <usize>load<u32>(cache, LVC_OFF_SLOT_BYTES);
 }
 
-/** Takes the slot's lock; returns the odd seq it holds. */
-function lock(seq: usize): u32 {
-  let s = atomic.load<u32>(seq);
+/**
+ * Takes the slot's lock for writer `owner` (0: anonymous); returns the odd seq it holds.
+ * seq and owner sit in one u64 and change with one CAS, so a writer can tell that the
+ * slot is held by a dead earlier incarnation of itself (same id) and take it over at once.
+ */
+function lock(seq: usize, owner: u32): u32 {
+  const s = acquire(seq, owner);
+  atomic.load<u32>(seq); // acquire: no data store below is seen before the odd seq
+  return s;
+}
+
+function acquire(seq: usize, owner: u32): u32 {
+  const mine = <u64>owner << 32;
+  let w = atomic.load<u64>(seq);
   let spins: u32 = 0;
   while (true) {
+    const s = <u32>w;
     if ((s & 1) == 0) {
-      const seen = atomic.cmpxchg<u32>(seq, s, s + 1);
-      if (seen == s) break;
-      s = seen;
+      const seen = atomic.cmpxchg<u64>(seq, w, <u64>(s + 1) | mine);
+      if (seen == w) return s + 1;
+      w = seen;
       continue;
     }
+    if (owner != 0 && <u32>(w >> 32) == owner) return s; // our own dead predecessor's: still odd, ours now
     if (++spins >= <u32>LVC_TAKEOVER_SPINS) {
-      // Its writer died mid-write: take the slot over, keeping it odd. A CAS, so
-      // that of several writers waiting on the dead slot exactly one takes it.
-      const seen = atomic.cmpxchg<u32>(seq, s, s + 2);
-      if (seen == s) {
-        s += 2;
-        break;
-      }
-      s = seen;
+      // Held far longer than any live write: its writer died. A CAS, so that of several
+      // writers waiting on the dead slot exactly one takes it.
+      const seen = atomic.cmpxchg<u64>(seq, w, <u64>(s + 2) | mine);
+      if (seen == w) return s + 2;
+      w = seen;
       spins = 0;
       continue;
     }
-    const now = atomic.load<u32>(seq);
-    if (now != s) spins = 0; // another writer came and went: it is alive, wait afresh
-    s = now;
+    const now = atomic.load<u64>(seq);
+    if (<u32>now != s) spins = 0; // another writer came and went: it is alive, wait afresh
+    w = now;
   }
-  if ((s & 1) == 0) s++;
-  atomic.load<u32>(seq); // acquire: no data store below is seen before the odd seq
-  return s;
+  return 0; // unreachable
 }
 
 /** Merges the record at `p` (kind `kind`) into the slot at `slot`; the caller holds the lock. */
@@ -84,8 +93,9 @@ function lock(seq: usize): u32 {
  * slot's sequence lock. Returns the number of ticks applied, or a negative error
  * code with the failing record's index at `status` (u32): a bad header, or a
  * symbolId at or beyond the cache's capacity (ERR_SYMBOL). Records before it are applied.
+ * `owner` identifies the writer (0: anonymous) for taking over slots it left mid-write.
  */
-export function lvcApply(cache: usize, src: usize, bytes: u32, status: usize): i32 {
+export function lvcApply(cache: usize, src: usize, bytes: u32, owner: u32, status: usize): i32 {
   const capacity = load<u32>(cache, LVC_OFF_CAPACITY);
   const maxKind = load<u32>(cache, LVC_OFF_MAX_KIND);
   const end = <usize>bytes;
@@ -102,7 +112,7 @@ export function lvcApply(cache: usize, src: usize, bytes: u32, status: usize): i
       if (id >= capacity) return fail(status, index, ERR_SYMBOL);
       const slot = slotAt(cache, id);
       const seq = slot + LVC_SLOT_OFF_SEQ;
-      const s = lock(seq);
+      const s = lock(seq, owner);
       merge(slot, p, kind, maxKind);
       atomic.store<u32>(seq, s + 1);
       ticks++;

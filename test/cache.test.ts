@@ -126,14 +126,16 @@ test("snapshotRange and forEach walk every symbol that has a value, in id order"
   throwsCode(() => cache.snapshotRange(5, 2, out, 4096), "ARGUMENT");
 });
 
-test("a slot left mid-write by a dead writer: reads time out with TIMEOUT, the next write takes it over", () => {
-  const cache = LastValueCache.create(mem, { capacity: 16, busyTimeoutMs: 30 });
+test("a slot left mid-write by a dead writer: reads time out with TIMEOUT, its restart (same writer id) takes it over at once", () => {
+  const created = LastValueCache.create(mem, { capacity: 16, busyTimeoutMs: 30 });
+  const cache = LastValueCache.attach(mem, created.offset, { busyTimeoutMs: 30, writerId: 7 });
   const id = ids[1]!;
   cache.apply(batch, fill([[Kind.LTP, 1, 1]]));
   const seq = (cache.offset + LVC_HEADER_BYTES + id * (LVC_SLOT_HEADER_BYTES + L.DEPTH_BYTES)) >>> 2;
   const s = Atomics.load(mem.u32, seq);
   assert.is(s, 2);
-  Atomics.store(mem.u32, seq, s + 1); // as a writer that died inside its write would leave it
+  assert.is(Atomics.load(mem.u32, seq + 1), 7, "the lock records its writer");
+  Atomics.store(mem.u32, seq, s + 1); // as writer 7 that died inside its write would leave it
   throwsCode(() => cache.snapshot(id), "TIMEOUT", /mid-write/);
   assert.is(cache.snapshotRange(0, 16, out, 4096).busy, 1);
   cache.apply(batch, fill([[Kind.LTP, 1, 7]]));

@@ -16,6 +16,12 @@ export interface LastValueCacheOptions {
   maxKind?: Kind;
   /** How long a read waits for a slot that stays mid-write before it throws TIMEOUT, ms. Default 1000. */
   busyTimeoutMs?: number;
+  /**
+   * Who this instance writes as (1..2^32-1). A slot left mid-write by a dead writer of the
+   * same id is taken over at once (give a restarted worker its predecessor's id); one left
+   * by another id, or by an anonymous writer (the default), after about a second of waiting.
+   */
+  writerId?: number;
 }
 
 /** How far a snapshot call got. */
@@ -59,7 +65,7 @@ export class LastValueCache {
   private readonly slotBytes: number;
   private readonly busyTimeoutMs: number;
 
-  private constructor(private readonly mem: TickwireMemory, readonly offset: number, busyTimeoutMs: number) {
+  private constructor(private readonly mem: TickwireMemory, readonly offset: number, busyTimeoutMs: number, private readonly writerId: number) {
     const h = offset >>> 2;
     this.capacity = mem.u32[h + C.LVC_OFF_CAPACITY / 4]!;
     this.maxKind = mem.u32[h + C.LVC_OFF_MAX_KIND / 4]! as Kind;
@@ -88,16 +94,19 @@ export class LastValueCache {
     mem.u32[h + C.LVC_OFF_MAX_KIND / 4] = maxKind;
     mem.u32[h + C.LVC_OFF_SLOT_BYTES / 4] = slotBytes;
     Atomics.store(mem.u32, h + C.LVC_OFF_MAGIC / 4, C.LVC_MAGIC);
-    return new LastValueCache(mem, offset, checkTimeout(options.busyTimeoutMs));
+    return new LastValueCache(mem, offset, checkTimeout(options.busyTimeoutMs), checkWriterId(options.writerId));
   }
 
-  /** Attaches to a cache made by {@link LastValueCache.create}, e.g. in a worker given its offset. */
-  static attach(mem: TickwireMemory, offset: number, options: { busyTimeoutMs?: number } = {}): LastValueCache {
+  /**
+   * Attaches to a cache made by {@link LastValueCache.create}, e.g. in a worker given its offset.
+   * A writer that may die and be restarted passes a `writerId` that its restart reuses.
+   */
+  static attach(mem: TickwireMemory, offset: number, options: { busyTimeoutMs?: number; writerId?: number } = {}): LastValueCache {
     if (!Number.isInteger(offset) || offset < 0 || (offset & 63) !== 0 || offset + C.LVC_HEADER_BYTES > mem.byteLength
       || Atomics.load(mem.u32, offset >>> 2) !== C.LVC_MAGIC) {
       throw new TickwireError("HANDLE", `LastValueCache.attach: no last-value cache at offset ${offset}`);
     }
-    return new LastValueCache(mem, offset, checkTimeout(options.busyTimeoutMs));
+    return new LastValueCache(mem, offset, checkTimeout(options.busyTimeoutMs), checkWriterId(options.writerId));
   }
 
   /**
@@ -108,7 +117,7 @@ export class LastValueCache {
    * Call it from the thread that owns the records' symbols.
    */
   apply(src: number, bytes: number): number {
-    const n = this.core.lvcApply(this.offset, src, bytes, this.status);
+    const n = this.core.lvcApply(this.offset, src, bytes, this.writerId, this.status);
     if (n < 0) throw errorFromStatus(n, "LastValueCache.apply", this.mem.u32[this.status >>> 2]!);
     return n;
   }
@@ -264,4 +273,10 @@ function checkTimeout(ms: number | undefined): number {
   if (ms === undefined) return 1000;
   if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) throw new TickwireError("ARGUMENT", `busyTimeoutMs must be a finite number ≥ 0, got ${String(ms)}`);
   return ms;
+}
+
+function checkWriterId(id: number | undefined): number {
+  if (id === undefined) return 0;
+  if (!Number.isInteger(id) || id < 1 || id > 0xffffffff) throw new TickwireError("ARGUMENT", `LastValueCache: writerId must be an integer from 1 to 2^32-1, got ${id}`);
+  return id;
 }

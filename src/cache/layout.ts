@@ -15,8 +15,10 @@
 //  slots (at 64), slotBytes each ─────────────────────────────────────────────
 //  ┌──────────────────────── line 0: slot header ──────────────────────────┐
 //  │ 0 u32 seq      sequence lock: odd while a writer is inside            │
-//  │ 4 u32 updates  records applied to this slot (wraps)                   │
-//  │ 8..63 reserved                                                        │
+//  │ 4 u32 owner    writer id of the last writer to lock it (0: anonymous) │
+//  │                (seq and owner change together: one u64 CAS)          │
+//  │ 8 u32 updates  records applied to this slot (wraps)                   │
+//  │ 12..63 reserved                                                       │
 //  ├──────────────────────── lines 1..: the record ────────────────────────┤
 //  │ 64  the merged latest record (tick record layout; kind 0 = no value)  │
 //  └───────────────────────────────────────────────────────────────────────┘
@@ -35,13 +37,16 @@ export const LVC_HEADER_BYTES = 64;
 
 export const LVC_SLOT_HEADER_BYTES = 64;
 export const LVC_SLOT_OFF_SEQ = 0;
-export const LVC_SLOT_OFF_UPDATES = 4;
+export const LVC_SLOT_OFF_OWNER = 4;
+export const LVC_SLOT_OFF_UPDATES = 8;
 
 /** Returned by the read exports when a slot stayed mid-write for all the spins they were given. */
 export const LVC_BUSY = -100;
 /**
- * Spins a writer waits for a slot another writer holds before it takes the slot
- * over (a writer that died mid-write leaves its slot odd). Millions of spins are
- * milliseconds: far longer than any live write.
+ * Spins a writer waits for a slot held by a writer of another id before it takes the
+ * slot over (a writer that died mid-write leaves its slot odd): about a second. Not a
+ * few milliseconds: a live writer descheduled mid-write for a time slice must never be
+ * overtaken (a torn slot was seen here with 2^22). A slot held by the writer's own id
+ * is taken over at once: that holder is a dead earlier incarnation of the caller.
  */
-export const LVC_TAKEOVER_SPINS = 4194304;
+export const LVC_TAKEOVER_SPINS = 1073741824;

@@ -7,7 +7,7 @@ import type { TickwireMemory } from "../memory/shared-memory.js";
 /** Last-value cache exports. */
 export interface CacheExports {
   /** Merges every tick record of a batch into its symbol's slot: ticks applied, or a negative error (record index at `status`). */
-  lvcApply(cache: number, src: number, bytes: number, status: number): number;
+  lvcApply(cache: number, src: number, bytes: number, owner: number, status: number): number;
   /** Symbol `id`'s record to `dst` (8-aligned): its length, 0 for no value, LVC_BUSY or ERR_SYMBOL. */
   lvcRead(cache: number, id: number, dst: number, spins: number): number;
   /** Records of the ids at `ids` (u32 × count) as one batch at `dst`: bytes written, or a negative error. `status`: ids consumed, ids busy. */

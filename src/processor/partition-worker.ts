@@ -23,7 +23,8 @@ const ingestRing = pool!.get(ingestRingName(worker));
 const fanoutRing = pool!.get(fanoutRingName(worker));
 const ingest = ingestRing.reader();
 const fanout = fanoutRing.writer();
-const cache = LastValueCache.attach(mem, data.cache);
+// Writer id = slot + 1: a restarted worker takes over at once a slot its predecessor died in.
+const cache = LastValueCache.attach(mem, data.cache, { writerId: worker + 1 });
 const ingestRings = Array.from({ length: slots }, (_, w) => pool!.get(ingestRingName(w)));
 const i32 = mem.i32;
 const f64 = mem.f64;
