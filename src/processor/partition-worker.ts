@@ -6,6 +6,7 @@ import { attachTickwire } from "../node/tickwire-worker.js";
 import { LastValueCache } from "../cache/last-value-cache.js";
 import { ingestRingName, fanoutRingName } from "./router.js";
 import * as P from "./layout.js";
+import { SwitchBarrier } from "./barrier.js";
 
 /** What the processor passes to each worker. */
 export interface PartitionWorkerData {
@@ -25,7 +26,6 @@ const ingest = ingestRing.reader();
 const fanout = fanoutRing.writer();
 // Writer id = slot + 1: a restarted worker takes over at once a slot its predecessor died in.
 const cache = LastValueCache.attach(mem, data.cache, { writerId: worker + 1 });
-const ingestRings = Array.from({ length: slots }, (_, w) => pool!.get(ingestRingName(w)));
 const i32 = mem.i32;
 const f64 = mem.f64;
 const stateIndex = (data.state + P.WS_STATE) >>> 2;
@@ -33,8 +33,7 @@ const seenIndex = (data.state + P.WS_SEEN_BARRIER) >>> 2;
 const processedIndex = (data.state + P.WS_PROCESSED) >>> 3;
 const pendingIngestIndex = (data.state + P.WS_PENDING_INGEST_END) >>> 3;
 const pendingFanoutIndex = (data.state + P.WS_PENDING_FANOUT_END) >>> 3;
-const epochIndex = (data.barrier + P.BARRIER_EPOCH) >>> 2;
-const tailsIndex = (data.barrier + P.BARRIER_TAILS) >>> 3;
+const barrier = new SwitchBarrier(mem, pool!, data.barrier, slots);
 const nap = new Int32Array(new SharedArrayBuffer(4));
 
 // A batch is published (fan-out commit) before it is released from the ingest ring. If the
@@ -48,17 +47,6 @@ function recover(): void {
     ingest.read();
     ingest.release(ingestEnd - head);
   }
-}
-
-// After a partition switch, records routed before it (up to this ring's tail at the
-// switch) are processed first; records after it wait until every worker has processed
-// its own pre-switch records, so a moved symbol's old owner is done before its new one
-// starts: the cache and the fan-out never go back in time for a symbol.
-function othersDrained(): boolean {
-  for (let w = 0; w < slots; w++) {
-    if (ingestRings[w]!.head < f64[tailsIndex + w]!) return false;
-  }
-  return true;
 }
 
 function publish(at: number, bytes: number): void {
@@ -99,13 +87,17 @@ while (Atomics.load(i32, stateIndex) !== P.STATE_STOP) {
   }
   blockedSince = 0;
   let bytes = ingest.read();
-  const epoch = Atomics.load(i32, epochIndex);
+  // After a partition switch, records routed before it (up to this ring's tail at the
+  // switch) are processed first; records after it wait until every worker has processed
+  // its own pre-switch records, so a moved symbol's old owner is done before its new one
+  // starts: the cache and the fan-out never go back in time for a symbol.
+  const epoch = barrier.epoch;
   if (epoch !== Atomics.load(i32, seenIndex)) {
-    const boundary = f64[tailsIndex + worker]!;
+    const boundary = barrier.tailAtSwitch(worker);
     const head = ingestRing.head;
     if (head < boundary) {
       bytes = Math.min(bytes, boundary - head);
-    } else if (othersDrained()) {
+    } else if (barrier.drained()) {
       Atomics.store(i32, seenIndex, epoch);
     } else {
       Atomics.wait(nap, 0, 0, 0.2);

@@ -11,6 +11,7 @@ import { resolveProcessorConfig, type ProcessorConfig, type ResolvedProcessorCon
 import { Router, ingestRingName, fanoutRingName } from "./router.js";
 import type { PartitionWorkerData } from "./partition-worker.js";
 import * as P from "./layout.js";
+import { SwitchBarrier } from "./barrier.js";
 
 /** Something the supervisor did or saw; pass `onEvent` to {@link ParallelProcessor.start} to hear of it. */
 export type ProcessorEvent =
@@ -85,7 +86,7 @@ export class ParallelProcessor {
     readonly partitioner: SymbolPartitioner,
     readonly pool: RingPool,
     private readonly stateBase: number,
-    private readonly barrier: number,
+    private readonly barrier: SwitchBarrier,
     private readonly onEvent: (e: ProcessorEvent) => void,
   ) {
     this.slots = Array.from({ length: config.maxWorkers }, () => ({ stopping: false, recent: [], restarts: 0, failed: false }));
@@ -108,7 +109,7 @@ export class ParallelProcessor {
     const partitioner = SymbolPartitioner.create(mem, { partitions: c.workers, symbols });
     const pool = RingPool.create(mem, rings);
     const stateBase = mem.allocate(c.maxWorkers * P.WORKER_STATE_BYTES, 128);
-    const barrier = mem.allocate(P.BARRIER_TAILS + c.maxWorkers * 8, 128);
+    const barrier = new SwitchBarrier(mem, pool, mem.allocate(SwitchBarrier.bytes(c.maxWorkers), 128), c.maxWorkers);
     const processor = new ParallelProcessor(c, mem, symbols, cache, partitioner, pool, stateBase, barrier, options.onEvent ?? (() => {}));
     await Promise.all(Array.from({ length: c.workers }, (_, w) => processor.launch(w)));
     processor.active = c.workers;
@@ -145,14 +146,14 @@ export class ParallelProcessor {
       throw new TickwireError("ARGUMENT", `resize: workers must be an integer from 1 to maxWorkers (${this.config.maxWorkers}), got ${n}`);
     }
     const from = this.active;
-    if (n === from) return { from, to: n, movedShare: 0, epoch: this.epoch() };
+    if (n === from) return { from, to: n, movedShare: 0, epoch: this.barrier.epoch };
     const failed = this.slots.findIndex((s) => s.failed);
     if (failed >= 0) {
       throw new TickwireError("ARGUMENT", `resize: worker ${failed} has failed (too many restarts); its records could never drain, so the partition switch would wait forever`);
     }
     this.resizing = true;
     try {
-      for (let w = from; w < n; w++) this.stateI32(w, P.WS_SEEN_BARRIER, this.epoch());
+      for (let w = from; w < n; w++) this.stateI32(w, P.WS_SEEN_BARRIER, this.barrier.epoch);
       const launches = await Promise.allSettled(Array.from({ length: Math.max(0, n - from) }, (_, k) => this.launch(from + k)));
       const refused = launches.find((l): l is PromiseRejectedResult => l.status === "rejected");
       if (refused) {
@@ -161,12 +162,10 @@ export class ParallelProcessor {
         throw refused.reason;
       }
       // The switch: no route() runs now (same thread), so every ring's tail is exact.
-      const f64 = this.mem.f64;
-      for (let w = 0; w < this.config.maxWorkers; w++) f64[((this.barrier + P.BARRIER_TAILS) >>> 3) + w] = this.pool.get(ingestRingName(w)).tail;
-        const moved = this.partitioner.setPartitions(n).movedShare;
-      const epoch = Atomics.add(this.mem.i32, (this.barrier + P.BARRIER_EPOCH) >>> 2, 1) + 1;
+      let moved = 0;
+      const epoch = this.barrier.switch(() => { moved = this.partitioner.setPartitions(n).movedShare; });
       this.active = n;
-      await this.until(() => this.drainedTo(f64), "the partition switch to drain");
+      await this.until(() => this.barrier.drained(), "the partition switch to drain");
       for (let w = n; w < from; w++) await this.stop(w);
       return { from, to: n, movedShare: moved, epoch };
     } finally {
@@ -214,23 +213,12 @@ export class ParallelProcessor {
     await Promise.all(this.slots.map((_, w) => this.stop(w)));
   }
 
-  private epoch(): number {
-    return Atomics.load(this.mem.i32, (this.barrier + P.BARRIER_EPOCH) >>> 2);
-  }
-
   private stateOffset(w: number): number {
     return this.stateBase + w * P.WORKER_STATE_BYTES;
   }
 
   private stateI32(w: number, field: number, value: number): void {
     Atomics.store(this.mem.i32, (this.stateOffset(w) + field) >>> 2, value);
-  }
-
-  private drainedTo(f64: Float64Array): boolean {
-    for (let w = 0; w < this.config.maxWorkers; w++) {
-      if (this.pool.get(ingestRingName(w)).head < f64[((this.barrier + P.BARRIER_TAILS) >>> 3) + w]!) return false;
-    }
-    return true;
   }
 
   private async until(done: () => boolean, what: string): Promise<void> {
@@ -248,7 +236,7 @@ export class ParallelProcessor {
     slot.stopping = false;
     this.stateI32(w, P.WS_STATE, P.STATE_IDLE);
     const data: PartitionWorkerData = {
-      worker: w, slots: this.config.maxWorkers, state: this.stateOffset(w), barrier: this.barrier, cache: this.cache.offset,
+      worker: w, slots: this.config.maxWorkers, state: this.stateOffset(w), barrier: this.barrier.offset, cache: this.cache.offset,
       unblockAfterMs: this.config.unblockAfterMs,
     };
     const worker = startTickwireWorker(WORKER_URL, { mem: this.mem, pool: this.pool }, data);

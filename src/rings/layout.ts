@@ -18,7 +18,7 @@
 //  388 i32 readerFutex    bumped by the writer when it publishes and readerWaiters > 0
 //  512 i32 writerWaiters  writers parked on a full ring
 //  516 i32 writerFutex    bumped by the reader when it releases and writerWaiters > 0
-//  640 u32 fullCount      tryClaim calls refused because the ring was full
+//  640 u32 fullCount      times a writer found the ring full (a refused tryClaim, or a claim that waited)
 //  644 u32 timeoutCount   claims that gave up waiting for room
 //  648 u32 readers        BROADCAST: readers joined
 //  652 u32 unblockCount   MPSC: claims given up because their writer never committed them
