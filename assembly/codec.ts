@@ -1,15 +1,15 @@
 // Batch codec: stage form (prices as f64) <-> record form (prices as scaled
 // integers). One call converts a whole contiguous batch of records, so the
 // JS<->Wasm boundary is crossed once per batch. Both directions validate every
-// header, and encode rejects prices that are not finite or do not fit 2^53.
+// header and every price: one exactness rule (docs/FORMAT.md) on both sides.
 
 import {
   KIND_QUOTE, KIND_DEPTH, KIND_PADDING, OFF_KIND, OFF_PRICE_DECIMALS, OFF_LTP,
   OFF_AVG_PRICE, OFF_OPEN, OFF_HIGH, OFF_LOW, OFF_CLOSE, OFF_BID, OFF_ASK,
   OFF_UPPER_CIRCUIT, OFF_LOWER_CIRCUIT, OFF_DEPTH_BIDS, OFF_DEPTH_ASKS, LEVEL_BYTES,
-  MAX_SCALED_PRICE, ERR_PRICE,
+  MAX_SCALED_PRICE, ERR_PRICE, ERR_PRECISION,
 } from "../src/format/layout";
-import { checkRecord, POW10_F64 } from "./record";
+import { checkHeader, checkRecord, checkBook, POW10_F64 } from "./record";
 
 // Status block written on failure: u32 index of the failing record, u32 offset of the field (0: header).
 // @ts-ignore: decorator
@@ -19,46 +19,57 @@ import { checkRecord, POW10_F64 } from "./record";
   return code;
 }
 
-// Encode: round half away from zero, as scalePrice does in src/format/record.ts:
-// 2500.05 * 100 = 250004.99999999997 -> 250005. x - trunc(x) is exact, so the test is too.
-// Decode: an integer below 2^53 divided by a power of ten is the double nearest the
-// decimal, exactly what parseFloat gives. Both refuse values beyond ±2^53 (false).
+// Encode: v at d decimals is the integer m with m / 10^d == v, the double nearest the
+// decimal: m = round half away from zero of v × 10^d (2500.05 × 100 = 250004.99999999997
+// -> 250005), then the division proves it (2500.055 at 2 gives 250006, and 2500.06 !=
+// 2500.055: ERR_PRECISION, never a silent rounding). |m| < 2^51 makes both steps exact.
+// Decode: m / 10^d, the double nearest the decimal (what parseFloat gives for its text).
+// Returns 0, ERR_PRICE (not finite, or |m| beyond MAX_SCALED_PRICE) or ERR_PRECISION.
 // @ts-ignore: decorator
-@inline function convertPrice(src: usize, dst: usize, off: usize, pow: f64, encode: bool): bool {
+@inline function convertPrice(src: usize, dst: usize, off: usize, pow: f64, encode: bool): i32 {
   if (encode) {
-    const y = load<f64>(src + off) * pow;
+    const v = load<f64>(src + off);
+    const y = v * pow;
     const t = trunc<f64>(y);
     const x = abs<f64>(y - t) >= 0.5 ? t + copysign<f64>(1, y) : t;
-    if (!(abs<f64>(x) <= <f64>MAX_SCALED_PRICE)) return false;
+    if (!(abs<f64>(x) <= <f64>MAX_SCALED_PRICE)) return ERR_PRICE;
+    if (x / pow != v) return ERR_PRECISION;
     store<i64>(dst + off, <i64>x);
   } else {
     const m = load<i64>(src + off);
-    if (m > MAX_SCALED_PRICE || m < -MAX_SCALED_PRICE) return false;
+    if (m > MAX_SCALED_PRICE || m < -MAX_SCALED_PRICE) return ERR_PRICE;
     store<f64>(dst + off, <f64>m / pow);
   }
-  return true;
+  return 0;
 }
 
-// Converts every price field of a record of `kind`. Returns 0, or the offset of the
-// first bad price field (never 0: prices start at 32).
+// Converts every price field of a record of `kind`. Returns 0, or the error code of the
+// first bad price field with that field's offset in `status` + 4.
 // @ts-ignore: decorator
-@inline function convertPrices(src: usize, dst: usize, kind: u32, pow: f64, encode: bool): u32 {
-  if (!convertPrice(src, dst, OFF_LTP, pow, encode)) return OFF_LTP;
+@inline function convertPrices(src: usize, dst: usize, kind: u32, pow: f64, encode: bool, status: usize): i32 {
+  let bad = convertPrice(src, dst, OFF_LTP, pow, encode);
+  if (bad != 0) return badField(status, OFF_LTP, bad);
   if (kind < <u32>KIND_QUOTE) return 0;
-  if (!convertPrice(src, dst, OFF_AVG_PRICE, pow, encode)) return OFF_AVG_PRICE;
-  if (!convertPrice(src, dst, OFF_OPEN, pow, encode)) return OFF_OPEN;
-  if (!convertPrice(src, dst, OFF_HIGH, pow, encode)) return OFF_HIGH;
-  if (!convertPrice(src, dst, OFF_LOW, pow, encode)) return OFF_LOW;
-  if (!convertPrice(src, dst, OFF_CLOSE, pow, encode)) return OFF_CLOSE;
-  if (!convertPrice(src, dst, OFF_BID, pow, encode)) return OFF_BID;
-  if (!convertPrice(src, dst, OFF_ASK, pow, encode)) return OFF_ASK;
-  if (!convertPrice(src, dst, OFF_UPPER_CIRCUIT, pow, encode)) return OFF_UPPER_CIRCUIT;
-  if (!convertPrice(src, dst, OFF_LOWER_CIRCUIT, pow, encode)) return OFF_LOWER_CIRCUIT;
+  if ((bad = convertPrice(src, dst, OFF_AVG_PRICE, pow, encode)) != 0) return badField(status, OFF_AVG_PRICE, bad);
+  if ((bad = convertPrice(src, dst, OFF_OPEN, pow, encode)) != 0) return badField(status, OFF_OPEN, bad);
+  if ((bad = convertPrice(src, dst, OFF_HIGH, pow, encode)) != 0) return badField(status, OFF_HIGH, bad);
+  if ((bad = convertPrice(src, dst, OFF_LOW, pow, encode)) != 0) return badField(status, OFF_LOW, bad);
+  if ((bad = convertPrice(src, dst, OFF_CLOSE, pow, encode)) != 0) return badField(status, OFF_CLOSE, bad);
+  if ((bad = convertPrice(src, dst, OFF_BID, pow, encode)) != 0) return badField(status, OFF_BID, bad);
+  if ((bad = convertPrice(src, dst, OFF_ASK, pow, encode)) != 0) return badField(status, OFF_ASK, bad);
+  if ((bad = convertPrice(src, dst, OFF_UPPER_CIRCUIT, pow, encode)) != 0) return badField(status, OFF_UPPER_CIRCUIT, bad);
+  if ((bad = convertPrice(src, dst, OFF_LOWER_CIRCUIT, pow, encode)) != 0) return badField(status, OFF_LOWER_CIRCUIT, bad);
   if (kind < <u32>KIND_DEPTH) return 0;
   for (let off: u32 = OFF_DEPTH_BIDS; off < <u32>OFF_DEPTH_ASKS + 5 * LEVEL_BYTES; off += LEVEL_BYTES) {
-    if (!convertPrice(src, dst, off, pow, encode)) return off;
+    if ((bad = convertPrice(src, dst, off, pow, encode)) != 0) return badField(status, off, bad);
   }
   return 0;
+}
+
+// @ts-ignore: decorator
+@inline function badField(status: usize, field: u32, code: i32): i32 {
+  store<u32>(status, field, 4);
+  return code;
 }
 
 /**
@@ -78,6 +89,8 @@ export function decodeBatch(src: usize, bytes: u32, dst: usize, status: usize): 
   return convertBatch(src, bytes, dst, status, false);
 }
 
+// Records are checked in record form: the source when decoding, the result when encoding
+// (a DEPTH record's best bid/ask must repeat level 0 of its book: ERR_BOOK).
 // @ts-ignore: decorator
 @inline function convertBatch(src: usize, bytes: u32, dst: usize, status: usize, encode: bool): i32 {
   let offset: usize = 0;
@@ -86,15 +99,22 @@ export function decodeBatch(src: usize, bytes: u32, dst: usize, status: usize): 
   const end = <usize>bytes;
   while (offset < end) {
     const p = src + offset;
-    const length = checkRecord(p, end - offset);
+    const length = encode ? checkHeader(p, end - offset) : checkRecord(p, end - offset);
     if (length < 0) return fail(status, index, 0, length);
     const q = dst + offset;
     if (p != q) memory.copy(q, p, <usize>length);
     const kind = <u32>load<u8>(p, OFF_KIND);
     if (kind != KIND_PADDING) {
       const pow = load<f64>(POW10_F64 + (<usize>load<u8>(p, OFF_PRICE_DECIMALS) << 3));
-      const bad = convertPrices(p, q, kind, pow, encode);
-      if (bad != 0) return fail(status, index, bad, ERR_PRICE);
+      const bad = convertPrices(p, q, kind, pow, encode, status);
+      if (bad != 0) {
+        store<u32>(status, index);
+        return bad;
+      }
+      if (encode && kind == KIND_DEPTH) {
+        const book = checkBook(q);
+        if (book < 0) return fail(status, index, 0, book);
+      }
       ticks++;
     }
     offset += <usize>length;

@@ -10,8 +10,8 @@ import {
   OFF_TOTAL_BUY_QTY, OFF_TOTAL_SELL_QTY, OFF_UPPER_CIRCUIT, OFF_LOWER_CIRCUIT,
   OFF_DEPTH_BIDS, OFF_DEPTH_ASKS, DEPTH_LEVELS, LEVEL_BYTES, LEVEL_OFF_PRICE, LEVEL_OFF_QTY,
   LEVEL_OFF_ORDERS, SYMTAB_OFF_CAPACITY, SYMTAB_ENTRY_BYTES, SYMENT_OFF_NAME_LENGTH,
-  SYMENT_OFF_NAME, JSON_MESSAGE_MAX_BYTES, BROKER_MAX_BYTES, ERR_SYMBOL, ERR_BROKER,
-  ERR_OUTPUT_FULL,
+  SYMENT_OFF_NAME, SYMENT_OFF_EXCHANGE, SYMENT_OFF_PRICE_DECIMALS, JSON_MESSAGE_MAX_BYTES, BROKER_MAX_BYTES,
+  MAX_SCALED_PRICE, ERR_SYMBOL, ERR_BROKER, ERR_OUTPUT_FULL, ERR_EXCHANGE, ERR_DECIMALS, ERR_PRICE,
 } from "../src/format/layout";
 import { checkRecord, POW10_U64 } from "./record";
 import { symtabEntries } from "./symbols";
@@ -97,6 +97,28 @@ function putLevels(p: usize, rec: usize, base: usize, d: u32): usize {
     p = i + 1 < <usize>DEPTH_LEVELS ? put(p, F.F_LEVEL_NEXT, F.F_LEVEL_NEXT_LEN) : put(p, F.F_LEVEL_END, F.F_LEVEL_END_LEN);
   }
   return p;
+}
+
+// @ts-ignore: decorator
+@inline function priceOk(rec: usize, off: usize): bool {
+  const m = load<i64>(rec + off);
+  return m <= MAX_SCALED_PRICE && m >= -MAX_SCALED_PRICE;
+}
+
+/** Whether every price a `mode` message of the record prints is within ±MAX_SCALED_PRICE (the rule of every read path). */
+function pricesOk(rec: usize, mode: u32): bool {
+  if (!priceOk(rec, OFF_LTP)) return false;
+  if (mode >= <u32>KIND_QUOTE) {
+    if (!priceOk(rec, OFF_OPEN) || !priceOk(rec, OFF_HIGH) || !priceOk(rec, OFF_LOW) || !priceOk(rec, OFF_CLOSE)
+      || !priceOk(rec, OFF_AVG_PRICE)) return false;
+  }
+  if (mode >= <u32>KIND_DEPTH) {
+    if (!priceOk(rec, OFF_UPPER_CIRCUIT) || !priceOk(rec, OFF_LOWER_CIRCUIT)) return false;
+    for (let off: usize = OFF_DEPTH_BIDS; off < <usize>OFF_DEPTH_ASKS + DEPTH_LEVELS * LEVEL_BYTES; off += LEVEL_BYTES) {
+      if (!priceOk(rec, off + LEVEL_OFF_PRICE)) return false;
+    }
+  }
+  return true;
 }
 
 function renderOne(p: usize, rec: usize, kind: u32, mode: u32, name: usize, nameLen: usize,
@@ -196,9 +218,15 @@ export function renderJson(src: usize, bytes: u32, mode: u32, symtab: usize, bro
       }
       const entry = entries + <usize>id * SYMTAB_ENTRY_BYTES;
       const nameLen = <usize>load<u8>(entry, SYMENT_OFF_NAME_LENGTH);
-      if (nameLen == 0) {
+      // The symbol table is authoritative: a record that disagrees with its symbol's
+      // exchange or decimals would print a wrong exchange or wrong prices.
+      const bad = nameLen == 0 ? ERR_SYMBOL
+        : load<u8>(entry, SYMENT_OFF_EXCHANGE) != load<u8>(rec, OFF_EXCHANGE) ? ERR_EXCHANGE
+        : load<u8>(entry, SYMENT_OFF_PRICE_DECIMALS) != load<u8>(rec, OFF_PRICE_DECIMALS) ? ERR_DECIMALS
+        : !pricesOk(rec, mode) ? ERR_PRICE : 0;
+      if (bad != 0) {
         store<u32>(status, index);
-        return ERR_SYMBOL;
+        return bad;
       }
       p = renderOne(p, rec, kind, mode, entry + SYMENT_OFF_NAME, nameLen, broker, <usize>brokerLen, ts);
     }

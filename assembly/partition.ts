@@ -9,13 +9,13 @@
 
 import {
   PMAP_OFF_SLOT_BITS, PMAP_OFF_PIN_MASK, PMAP_OFF_PIN_COUNT, PMAP_HEADER_BYTES, PMAP_OFF_SYMTAB,
-  PMAP_OFF_HASH_CAPACITY, PMAP_OFF_HASHES,
+  PMAP_OFF_HASH_CAPACITY, PMAP_OFF_HASHES, HASH_CELL_FILLED,
   PIN_CELL_BYTES, PIN_OFF_HASH, PIN_OFF_WORD, PIN_OFF_NAME, PARTITION_NONE,
 } from "../src/partition/layout";
 import {
-  KIND_PADDING, OFF_KIND, OFF_SYMBOL_ID, OFF_LENGTH, SYMTAB_OFF_COUNT, SYMTAB_OFF_CAPACITY,
-  SYMTAB_ENTRY_BYTES, SYMENT_OFF_HASH, SYMENT_OFF_EXCHANGE, SYMENT_OFF_NAME_LENGTH, SYMENT_OFF_NAME,
-  ERR_SYMBOL, ERR_OUTPUT_FULL,
+  KIND_PADDING, OFF_KIND, OFF_SYMBOL_ID, OFF_LENGTH, OFF_EXCHANGE, OFF_PRICE_DECIMALS, SYMTAB_OFF_COUNT,
+  SYMTAB_OFF_CAPACITY, SYMTAB_ENTRY_BYTES, SYMENT_OFF_HASH, SYMENT_OFF_EXCHANGE, SYMENT_OFF_NAME_LENGTH,
+  SYMENT_OFF_NAME, SYMENT_OFF_PRICE_DECIMALS, ERR_SYMBOL, ERR_OUTPUT_FULL, ERR_EXCHANGE, ERR_DECIMALS,
 } from "../src/format/layout";
 import { symbolHash32 } from "./hash";
 import { symbolKeyCheck, symtabEntries } from "./symbols";
@@ -60,22 +60,29 @@ function pinnedEntry(map: usize, hash: u32, entry: usize): u32 {
     <u32>load<u8>(entry, SYMENT_OFF_NAME_LENGTH));
 }
 
+// The key cell of a table entry: hash32 | exchange << 32 | priceDecimals << 40 | filled.
+// @ts-ignore: decorator
+@inline function entryKey(entry: usize): u64 {
+  return <u64>load<u32>(entry, SYMENT_OFF_HASH) | (<u64>load<u8>(entry, SYMENT_OFF_EXCHANGE) << 32)
+    | (<u64>load<u8>(entry, SYMENT_OFF_PRICE_DECIMALS) << 40) | (<u64>HASH_CELL_FILLED << 32);
+}
+
 /**
- * hash32 of symbol `id`: from the map's hash column when it caches `table`, else
- * (and to fill the column) from the table's entry. `col` is the column or 0.
+ * Key cell of symbol `id` (see entryKey): from the map's hash column when it caches
+ * `table`, else (and to fill the column) from the table's entry. `col` is the column or 0.
  */
 // @ts-ignore: decorator
-@inline function idHash(col: usize, colCap: u32, entries: usize, id: u32): u32 {
+@inline function idKey(col: usize, colCap: u32, entries: usize, id: u32): u64 {
   if (col != 0 && id < colCap) {
-    const cell = col + (<usize>id << 2);
-    let h = load<u32>(cell);
-    if (h == 0) {
-      h = load<u32>(entries + (<usize>id) * SYMTAB_ENTRY_BYTES, SYMENT_OFF_HASH);
-      store<u32>(cell, h);
+    const cell = col + (<usize>id << 3);
+    let k = atomic.load<u64>(cell);
+    if (k == 0) {
+      k = entryKey(entries + (<usize>id) * SYMTAB_ENTRY_BYTES);
+      atomic.store<u64>(cell, k);
     }
-    return h;
+    return k;
   }
-  return load<u32>(entries + (<usize>id) * SYMTAB_ENTRY_BYTES, SYMENT_OFF_HASH);
+  return entryKey(entries + (<usize>id) * SYMTAB_ENTRY_BYTES);
 }
 
 /** The map's hash column if it caches the symbol table at `table`, else 0. */
@@ -106,7 +113,7 @@ export function partitionOfSymbol(map: usize, table: usize, id: u32): i32 {
   const count = min<u32>(atomic.load<u32>(table, SYMTAB_OFF_COUNT), load<u32>(table, SYMTAB_OFF_CAPACITY));
   if (id >= count) return ERR_SYMBOL;
   const entries = symtabEntries(table);
-  const hash = idHash(hashColumn(map, table), load<u32>(map, PMAP_OFF_HASH_CAPACITY), entries, id);
+  const hash = <u32>idKey(hashColumn(map, table), load<u32>(map, PMAP_OFF_HASH_CAPACITY), entries, id);
   if (atomic.load<u32>(map, PMAP_OFF_PIN_COUNT) != 0) {
     const p = pinnedEntry(map, hash, entries + (<usize>id) * SYMTAB_ENTRY_BYTES);
     if (p != PARTITION_NONE) return <i32>p;
@@ -124,10 +131,12 @@ export function partitionOfSymbol(map: usize, table: usize, id: u32): i32 {
  *
  * Returns the number of tick records, or a negative error code with the failing
  * record's index at `status` (u32): a bad record header, a symbolId not in the
- * table (ERR_SYMBOL), or more ticks than `outCap` (ERR_OUTPUT_FULL).
+ * table (ERR_SYMBOL), an exchange or priceDecimals that differ from the symbol's
+ * (ERR_EXCHANGE, ERR_DECIMALS: the table is authoritative), more ticks than
+ * `outCap`, or a partition at or past `partCap` (ERR_OUTPUT_FULL).
  */
 export function partitionBatch(map: usize, table: usize, src: usize, bytes: u32, out: usize, outCap: u32,
-  partBytes: usize, status: usize): i32 {
+  partBytes: usize, partCap: u32, status: usize): i32 {
   const count = min<u32>(atomic.load<u32>(table, SYMTAB_OFF_COUNT), load<u32>(table, SYMTAB_OFF_CAPACITY));
   const entries = symtabEntries(table);
   const shift = 32 - load<u32>(map, PMAP_OFF_SLOT_BITS);
@@ -147,10 +156,14 @@ export function partitionBatch(map: usize, table: usize, src: usize, bytes: u32,
       const id = load<u32>(p, OFF_SYMBOL_ID);
       if (id >= count) return fail(status, index, ERR_SYMBOL);
       if (ticks >= outCap) return fail(status, index, ERR_OUTPUT_FULL);
-      const hash = idHash(col, colCap, entries, id);
+      const key = idKey(col, colCap, entries, id);
+      const hash = <u32>key;
+      if ((<u32>(key >> 32) & 0xff) != <u32>load<u8>(p, OFF_EXCHANGE)) return fail(status, index, ERR_EXCHANGE);
+      if ((<u32>(key >> 40) & 0xff) != <u32>load<u8>(p, OFF_PRICE_DECIMALS)) return fail(status, index, ERR_DECIMALS);
       let part: u32 = PARTITION_NONE;
       if (pins) part = pinnedEntry(map, hash, entries + (<usize>id) * SYMTAB_ENTRY_BYTES);
       if (part == PARTITION_NONE) part = <u32>atomic.load<u16>(slotTable + (<usize>(hash >>> shift) << 1));
+      if (partBytes != 0 && part >= partCap) return fail(status, index, ERR_OUTPUT_FULL);
       store<u16>(out + (<usize>ticks << 1), <u16>part);
       if (partBytes != 0) {
         const cell = partBytes + (<usize>part << 2);

@@ -21,12 +21,32 @@ import { symbolHash32 } from "./hash";
   return (tab + SYMTAB_HEADER_BYTES + (cells << 2) + 63) & ~<usize>63;
 }
 
-/** A name is 1..SYMBOL_MAX_BYTES bytes with no control characters, quote or backslash (so JSON needs no escaping). */
+/**
+ * A name is 1..SYMBOL_MAX_BYTES bytes of well-formed UTF-8 (no overlong forms, no
+ * surrogates, nothing above U+10FFFF) without C0 or C1 controls, DEL, quote, backslash
+ * or U+FEFF: so it round-trips through every UTF-8 decoder and JSON needs no escaping.
+ */
 function validName(ptr: usize, len: u32): bool {
   if (len == 0 || len > <u32>SYMBOL_MAX_BYTES) return false;
-  for (let i: usize = 0; i < <usize>len; i++) {
-    const c = load<u8>(ptr + i);
-    if (c < 0x20 || c == 0x22 || c == 0x5c || c == 0x7f) return false;
+  const end = ptr + <usize>len;
+  let p = ptr;
+  while (p < end) {
+    const c = <u32>load<u8>(p);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x22 || c == 0x5c || c == 0x7f) return false;
+      p++;
+      continue;
+    }
+    const n: usize = c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+    if (n == 0 || p + n > end) return false;
+    const c2 = <u32>load<u8>(p, 1);
+    if ((c2 & 0xc0) != 0x80) return false;
+    if (n == 2 && c == 0xc2 && c2 < 0xa0) return false; // C1 controls U+0080..U+009F
+    if (n >= 3 && (<u32>load<u8>(p, 2) & 0xc0) != 0x80) return false;
+    if (n == 3 && ((c == 0xe0 && c2 < 0xa0) || (c == 0xed && c2 >= 0xa0))) return false; // overlong, surrogate
+    if (n == 3 && c == 0xef && c2 == 0xbb && <u32>load<u8>(p, 2) == 0xbf) return false; // U+FEFF
+    if (n == 4 && ((<u32>load<u8>(p, 3) & 0xc0) != 0x80 || (c == 0xf0 && c2 < 0x90) || (c == 0xf4 && c2 >= 0x90))) return false;
+    p += n;
   }
   return true;
 }

@@ -13,7 +13,7 @@
 // sequence number. Any failed check is reported in the table, never dropped.
 //
 // 1. Throughput (M records/s), batches of 1, 64 and 1024 records:
-//    tickwire     SPSC ring, 1 MiB: claim(n × 64) · write in place · commit(n × 64, n);
+//    tickwire     SPSC ring, 1 MiB: claim(n × 64) · write in place · commit(n × 64);
 //                 the reader spins on read(), reads the batch in place, release()
 //    ceiling      a bare plain-JS SPSC ring over a SharedArrayBuffer of the same size:
 //                 Atomics tail/head on separate lines, the writer caches the head, no
@@ -41,7 +41,7 @@ import { RingPool } from "../src/rings/pool.js";
 import { startTickwireWorker } from "../src/node/tickwire-worker.js";
 import { report, fmt, ratio as ratioText, median, type ResultTable } from "./lib/report.js";
 import {
-  HDR, CTL_BYTES, I_READY, I_DONE, I_CONSUMED, I_STOP, I_PING, I_GO, CEIL_DATA_BYTE, WORDS, fillRecord, sumRecord,
+  HDR, EXCH, CTL_BYTES, I_READY, I_DONE, I_CONSUMED, I_STOP, I_PING, I_GO, CEIL_DATA_BYTE, WORDS, fillRecord, sumRecord,
   type RunCommand, type Variant, type WorkerJob,
 } from "./workers/ring-common.js";
 
@@ -254,7 +254,7 @@ function expectedChecksum(perWriter: number, writers: number, variant: Variant):
   for (let id = 0; id < writers; id++) {
     s += variant === "pm-object"
       ? m * (124n + BigInt(id)) + 7n * ((m * (m - 1n)) / 2n)
-      : m * (BigInt(HDR) + BigInt(id) + 114n) + 13n * ((m * (m - 1n)) / 2n);
+      : m * (BigInt(HDR) + BigInt(id) + BigInt(EXCH) + 108n) + 12n * ((m * (m - 1n)) / 2n);
   }
   return Number(s % M32);
 }
@@ -291,8 +291,8 @@ function singleThreadCosts(): ResultTable {
   const ix = new Int32Array(new SharedArrayBuffer(256));
   const OPS = 1024;
   const REPS = 50;
-  const drain = () => { for (let b = reader.read(); b > 0; b = reader.read()) reader.release(b, b >>> 6); };
-  const fill1024 = () => { const at = writer.tryClaim(OPS * 64); writer.commit(OPS * 64, OPS); return at; };
+  const drain = () => { for (let b = reader.read(); b > 0; b = reader.read()) reader.release(b); };
+  const fill1024 = () => { const at = writer.tryClaim(OPS * 64); writer.commit(OPS * 64); return at; };
   const sample = (setup: () => void, body: () => void) => {
     const times: number[] = [];
     for (let s = 0; s < 32; s++) {
@@ -303,15 +303,15 @@ function singleThreadCosts(): ResultTable {
     return median(times);
   };
   let sink = 0;
-  const claimCommit = sample(drain, () => { for (let i = 0; i < OPS; i++) { writer.tryClaim(64); writer.commit(64, 1); } });
+  const claimCommit = sample(drain, () => { for (let i = 0; i < OPS; i++) { writer.tryClaim(64); writer.commit(64); } });
   const mw = pool.get("probe-m").writer();
   const mr = pool.get("probe-m").reader();
-  const mDrain = () => { for (let b = mr.read(); b > 0; b = mr.read()) mr.release(b, b >>> 6); };
-  const claimCommitMpsc = sample(mDrain, () => { for (let i = 0; i < OPS; i++) { mw.tryClaim(64); mw.commit(64, 1); } });
+  const mDrain = () => { for (let b = mr.read(); b > 0; b = mr.read()) mr.release(b); };
+  const claimCommitMpsc = sample(mDrain, () => { for (let i = 0; i < OPS; i++) { mw.tryClaim(64); mw.commit(64); } });
   mDrain();
   const bw = pool.get("probe-b").writer(); // a broadcast writer never waits for readers
-  const claimCommitBroadcast = sample(() => {}, () => { for (let i = 0; i < OPS; i++) { bw.tryClaim(64); bw.commit(64, 1); } });
-  const readRelease = sample(() => { drain(); fill1024(); }, () => { for (let i = 0; i < OPS; i++) { reader.read(); reader.release(64, 1); } });
+  const claimCommitBroadcast = sample(() => {}, () => { for (let i = 0; i < OPS; i++) { bw.tryClaim(64); bw.commit(64); } });
+  const readRelease = sample(() => { drain(); fill1024(); }, () => { for (let i = 0; i < OPS; i++) { reader.read(); reader.release(64); } });
   const bare = sample(() => {}, () => { for (let i = 0; i < OPS; i++) { Atomics.store(ix, 32, i); sink += Atomics.load(ix, 0); } });
   let base = 0;
   const write = sample(() => { drain(); base = fill1024() >>> 2; }, () => { for (let i = 0, w = base; i < OPS; i++, w += WORDS) fillRecord(u32, w, i, 0); });

@@ -31,9 +31,9 @@ function calibrate(): number {
 const offsetNs = calibrate();
 
 /**
- * Nanoseconds on the process-wide monotonic clock (not wall time). Exact to the
- * nanosecond while the value stays below 2^53 (104 days of uptime).
+ * Whole nanoseconds on the process-wide monotonic clock (not wall time): an integer, as
+ * a record's u64 recvTimeNs holds it, exact while below 2^53 (104 days of uptime).
  */
 export function monotonicNs(): number {
-  return offsetNs + performance.now() * 1e6;
+  return Math.round(offsetNs + performance.now() * 1e6);
 }

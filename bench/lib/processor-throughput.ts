@@ -15,7 +15,7 @@ async function runOnce(workers: number, ticks: number): Promise<{ perSecond: num
     workers, maxWorkers: workers, maxSymbols: 65_536, ingestRingBytes: 1 << 21, fanoutRingBytes: 1 << 24, maxBatchRecords: BATCH,
   });
   try {
-    const source = new TickSource(p.mem, internSymbols(p.symbols, SYMBOLS), BATCH);
+    const source = new TickSource(p.mem, internSymbols(p.symbols, SYMBOLS), BATCH, p.symbols);
     const batches = Math.ceil(ticks / BATCH);
     const go = p.mem.allocate(64);
     const checker = firstMessage(startTickwireWorker(new URL("../workers/fanout-checker.ts", import.meta.url), { mem: p.mem, pool: p.pool },

@@ -8,12 +8,14 @@
 //   words 2-3   seq (u64; the high word is 0 here)
 //   words 4-5   recvTimeNs (u64): seq + 4, seq + 5 in throughput runs; the intended send
 //               time in latency runs
-//   words 6-15  seq + k (k = 6..15): payload the reader must read
-// Sum of one record's 16 words = HDR + id + 13 × seq + 114 (throughput runs), which lets
-// the main thread check the reader's checksum of everything it read.
+//   word 6      EXCH: exchange NSE, priceDecimals 2, flags 0 (a commit checks the header)
+//   words 7-15  seq + k (k = 7..15): payload the reader must read
+// Sum of one record's 16 words = HDR + id + EXCH + 12 × seq + 108 (throughput runs), which
+// lets the main thread check the reader's checksum of everything it read.
 import * as L from "../../src/format/layout.js";
 
 export const HDR = (L.LTP_BYTES | (L.KIND_LTP << 16) | (L.FORMAT_VERSION << 24)) >>> 0;
+export const EXCH = L.EXCHANGE_NSE | (2 << 8);
 export const WORDS = 16;
 
 // Control block: one small SharedArrayBuffer per worker group.
@@ -74,7 +76,7 @@ export function fillRecord(u32: Uint32Array, w: number, seq: number, id: number)
   u32[w + 3] = 0;
   u32[w + 4] = seq + 4;
   u32[w + 5] = seq + 5;
-  u32[w + 6] = seq + 6;
+  u32[w + 6] = EXCH;
   u32[w + 7] = seq + 7;
   u32[w + 8] = seq + 8;
   u32[w + 9] = seq + 9;

@@ -86,7 +86,7 @@ function tickwireRun(c: RunCommand, deadline: number): Result {
       if (len < 64 || (len & 63) !== 0) throw new Error(`tickwire reader: bad record length ${len} at ${w << 2}`);
       w += len >>> 2;
     }
-    reader.release(bytes, records);
+    reader.release(bytes);
     got += records;
   }
   return { t1: monotonicNs(), received: got, checksum: sum >>> 0, bad };
@@ -132,7 +132,7 @@ function broadcastRun(c: RunCommand, deadline: number): Result {
       if (len < 64) break; // torn by an overwrite: release() says so below
       w += len >>> 2;
     }
-    if (!reader.release(bytes, records)) { discarded += records; continue; } // overwritten while read: counted in reader.lost
+    if (!reader.release(bytes)) { discarded += records; continue; } // overwritten while read: counted in reader.lost
     expect = next;
     sum = (sum + batchSum) | 0;
     bad += batchBad;
@@ -197,7 +197,7 @@ function tickwireLatency(c: RunCommand, deadline: number): Result {
       if (len < 64 || (len & 63) !== 0) throw new Error(`tickwire latency reader: bad record length ${len} at ${w << 2}`);
       w += len >>> 2;
     }
-    reader.release(bytes, records);
+    reader.release(bytes);
   }
   return { t1: monotonicNs(), received: expect, checksum: 0, bad, latency: h.take(), stalls, stallNs };
 }

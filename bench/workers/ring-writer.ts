@@ -1,6 +1,6 @@
 // Writer side of the ring benchmark (bench/ring.ts). One worker per writer; it waits for
 // commands from the main thread and answers each with one message. Variants:
-//   tickwire     RingWriter.claim(n × 64) · write 16 words per record in place · commit(n × 64, n)
+//   tickwire     RingWriter.claim(n × 64) · write 16 words per record in place · commit(n × 64)
 //   ceiling      a bare SPSC ring over a SharedArrayBuffer: Atomics tail/head, no claim, no padding
 //   ringbuf      ringbuf.js RingBuffer<Uint32Array>: records built in a scratch array, push()
 //   pm-object    MessagePort.postMessage of one tick object per record
@@ -120,7 +120,7 @@ function tickwireRun(c: RunCommand, deadline: number): Result {
     // tryClaim first; on a full ring claim() spins, then parks until the reader makes room.
     let w = writer.claim(bytes, CLAIM_TIMEOUT_MS) >>> 2;
     for (let i = 0; i < k; i++, w += WORDS) fillRecord(u32, w, seq + i, id);
-    writer.commit(bytes, k);
+    writer.commit(bytes);
     seq += k;
   }
   return finish(t0, seq);
@@ -144,7 +144,7 @@ function tickwireLatency(c: RunCommand, deadline: number): Result {
     fillRecord(u32, w, i, id);
     u32[w + 4] = intended % 4294967296;
     u32[w + 5] = Math.floor(intended / 4294967296);
-    writer.commit(64, 1);
+    writer.commit(64);
     if (i >= warm) late.add(monotonicNs() - intended);
     if ((i & 0xfff) === 0) checkDeadline(deadline, ctl, "tickwire latency writer");
   }

@@ -6,8 +6,11 @@ import type { TickwireMemory } from "../memory/shared-memory.js";
 
 /** Last-value cache exports. */
 export interface CacheExports {
-  /** Merges every tick record of a batch into its symbol's slot: ticks applied, or a negative error (record index at `status`). */
-  lvcApply(cache: number, src: number, bytes: number, owner: number, status: number): number;
+  /**
+   * Merges every tick record of a batch into its symbol's slot as writer `owner`: ticks applied, or a negative
+   * code with `status` = u32 record index, u32 its byte offset, u32 ticks applied before it. `stampBase` 0: no replay stamps.
+   */
+  lvcApply(cache: number, src: number, bytes: number, owner: number, status: number, stampBase: number, spins: number): number;
   /** Symbol `id`'s record to `dst` (8-aligned): its length, 0 for no value, LVC_BUSY or ERR_SYMBOL. */
   lvcRead(cache: number, id: number, dst: number, spins: number): number;
   /** Records of the ids at `ids` (u32 × count) as one batch at `dst`: bytes written, or a negative error. `status`: ids consumed, ids busy. */

@@ -93,10 +93,18 @@ export const LEVEL_OFF_PRICE = 0;
 export const LEVEL_OFF_QTY = 8;
 export const LEVEL_OFF_ORDERS = 12;
 
-/** Largest priceDecimals accepted: 10^9 keeps every 2^53-exact price above a billion units. */
+/** Largest priceDecimals accepted (at 9, prices reach ±2 251 799.813685247). */
 export const MAX_PRICE_DECIMALS = 9;
-/** Scaled prices must stay within ±2^53 so that JavaScript reads them exactly. */
-export const MAX_SCALED_PRICE = 9007199254740991;
+/**
+ * Largest |scaled price|: 2^51 - 1. Below 2^51 a scaled integer m and the double
+ * m / 10^d determine each other (the double nearest the decimal, and round(v × 10^d)
+ * back), so a price read as a number and written back is the same integer; between
+ * 2^51 and 2^53 one double can stand for two decimals.
+ */
+export const MAX_SCALED_PRICE = 2251799813685247;
+
+/** Longest padding record: the u16 length field, rounded down to a slot. */
+export const PADDING_MAX_BYTES = 65472;
 
 // Exchange codes (u8). 0 is invalid.
 export const EXCHANGE_NSE = 1;
@@ -120,7 +128,8 @@ export const EXCHANGE_COUNT = 14;
 //  64 u32 index[indexMask + 1]   cell = id + 1, 0 empty, 0xFFFFFFFF being written
 //  then entries[capacity], 64 bytes each, 64-aligned:
 //   0 u32 hash32   4 u8 exchange   5 u8 nameLength   6 u8 priceDecimals   7 u8 reserved
-//   8 name, UTF-8, up to SYMBOL_MAX_BYTES
+//   8 name, well-formed UTF-8, 1..SYMBOL_MAX_BYTES bytes, no control character
+//     (C0, DEL, C1), quote, backslash or U+FEFF
 export const SYMTAB_MAGIC = 0x424d5954; // "TYMB" little-endian
 export const SYMTAB_OFF_MAGIC = 0;
 export const SYMTAB_OFF_CAPACITY = 4;
@@ -149,6 +158,9 @@ export const ERR_SYMBOL = -8;
 export const ERR_TABLE_FULL = -9;
 export const ERR_OUTPUT_FULL = -10;
 export const ERR_BROKER = -11;
+export const ERR_PRECISION = -12;
+export const ERR_BOOK = -13;
+export const ERR_GIVEN_UP = -14;
 
 /** Upper bound of one rendered JSON message, broker name excluded (a Depth message is ~1.1 KiB at most). */
 export const JSON_MESSAGE_MAX_BYTES = 2048;

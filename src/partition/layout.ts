@@ -29,10 +29,11 @@
 //                        reader sees a whole cell or none.
 //   8 name               UTF-8, up to SYMBOL_MAX_BYTES (56) bytes
 //  hash column (at the next 64-byte boundary, when the map has a symbol table)
-//   u32 hash32[hashCapacity]  symbol id -> the table's hash32, 0 = not cached yet.
-//   A dense copy of the one field a batch lookup needs: 16 ids a cache line
-//   instead of one 64-byte table entry each. Filled on first use by any thread
-//   (the value for an id never changes, so racing fills write the same word).
+//   u64 key[hashCapacity]  symbol id -> the table entry's hash32 (bits 0-31),
+//   exchange (32-39), priceDecimals (40-47) and 1 << 48 once filled (0 = not yet).
+//   A dense copy of what a batch lookup needs: 8 ids a cache line instead of one
+//   64-byte table entry each. Filled on first use by any thread (the value for an id
+//   never changes, so racing fills write the same word).
 
 export const PMAP_MAGIC = 0x50414d50; // "PMAP" little-endian
 export const PMAP_OFF_MAGIC = 0;
@@ -50,6 +51,9 @@ export const PMAP_MIN_SLOT_BITS = 4;
 export const PMAP_MAX_SLOT_BITS = 16;
 /** Default slot count: 2^14 = 16384, as Redis Cluster. 32 KiB of table, 0.1% quota rounding at 16 partitions. */
 export const PMAP_DEFAULT_SLOT_BITS = 14;
+
+export const HASH_CELL_BYTES = 8;
+export const HASH_CELL_FILLED = 0x10000; // bit 48 of the u64: bit 16 of its high word
 
 export const PIN_CELL_BYTES = 64;
 export const PIN_OFF_HASH = 0;

@@ -2,8 +2,9 @@ import * as L from "../format/layout.js";
 import * as P from "./layout.js";
 import { TickwireError, errorFromStatus } from "../errors.js";
 import type { ExchangeName } from "../format/exchange.js";
-import type { TickwireMemory } from "../memory/shared-memory.js";
-import type { SymbolTable } from "../memory/symbol-table.js";
+import { TickwireMemory } from "../memory/shared-memory.js";
+import { SymbolTable } from "../memory/symbol-table.js";
+import { checkInstance, checkInt, describe } from "../validate.js";
 import { partitionCore, type PartitionExports } from "./wasm.js";
 import { keyHash32, keyScratch, writeKey, type KeyScratch } from "./symbol-key.js";
 
@@ -36,7 +37,7 @@ export class PartitionMap {
     this.u16 = new Uint16Array(mem.buffer);
     this.core = partitionCore(mem);
     this.scratch = keyScratch(mem);
-    this.status = mem.allocate(8, 8);
+    this.status = mem.reserve(8, 8);
   }
 
   /**
@@ -45,9 +46,11 @@ export class PartitionMap {
    * it is needed by {@link partitionOfId} and {@link partitionBatch}.
    */
   static attach(mem: TickwireMemory, offset: number, symbols?: SymbolTable): PartitionMap {
-    if (!Number.isInteger(offset) || offset < 0 || (offset & 63) !== 0 || offset + P.PMAP_HEADER_BYTES > mem.byteLength
+    checkInstance(mem, TickwireMemory, "PartitionMap.attach: mem");
+    if (symbols !== undefined) checkInstance(symbols, SymbolTable, "PartitionMap.attach: symbols");
+    if (!Number.isInteger(offset) || offset < mem.base || (offset & 63) !== 0 || offset + P.PMAP_HEADER_BYTES > mem.byteLength
       || Atomics.load(mem.u32, offset >>> 2) !== P.PMAP_MAGIC) {
-      throw new TickwireError("HANDLE", `PartitionMap.attach: no partition map at offset ${offset}`);
+      throw new TickwireError("HANDLE", `PartitionMap.attach: no partition map at offset ${describe(offset)}`);
     }
     return new PartitionMap(mem, offset, symbols);
   }
@@ -64,14 +67,12 @@ export class PartitionMap {
 
   /** The hash slot of a hash32. */
   slotOfHash(hash32: number): number {
-    return (hash32 >>> 0) >>> this.slotShift;
+    return checkInt(hash32, 0, 0xffffffff, "slotOfHash: hash32") >>> this.slotShift;
   }
 
   /** The partition that owns hash slot `slot` (pins aside). */
   slotOwner(slot: number): number {
-    if (!Number.isInteger(slot) || slot < 0 || slot >= this.slotCount) {
-      throw new TickwireError("ARGUMENT", `slot must be an integer from 0 to ${this.slotCount - 1}, got ${slot}`);
-    }
+    checkInt(slot, 0, this.slotCount - 1, "slotOwner: slot");
     return Atomics.load(this.u16, this.tableIndex + slot);
   }
 
@@ -92,16 +93,16 @@ export class PartitionMap {
   /** Partition of interned symbol `id` (its hash is read from the symbol table). Throws SYMBOL for an id not in the table. */
   partitionOfId(id: number): number {
     const table = this.requireSymbols("partitionOfId");
-    const p = Number.isInteger(id) && id >= 0 ? this.core.partitionOfSymbol(this.offset, table.offset, id >>> 0) : -1;
-    if (p < 0) throw new TickwireError("SYMBOL", `partitionOfId: symbol id ${id} is not in the symbol table (size ${table.size})`);
+    const p = typeof id === "number" && Number.isInteger(id) && id >= 0 && id < table.size ? this.core.partitionOfSymbol(this.offset, table.offset, id) : -1;
+    if (p < 0) throw new TickwireError("SYMBOL", `partitionOfId: symbol id ${describe(id)} is not in the symbol table (size ${table.size})`);
     return p;
   }
 
   /** Hash slot of interned symbol `id` (the slot a rebalance moves it with). */
   slotOfId(id: number): number {
     const table = this.requireSymbols("slotOfId");
-    if (!Number.isInteger(id) || id < 0 || id >= table.size) {
-      throw new TickwireError("SYMBOL", `slotOfId: symbol id ${id} is not in the symbol table (size ${table.size})`);
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id >= table.size) {
+      throw new TickwireError("SYMBOL", `slotOfId: symbol id ${describe(id)} is not in the symbol table (size ${table.size})`);
     }
     const cells = this.mem.u32[(table.offset + L.SYMTAB_OFF_INDEX_MASK) >>> 2]! + 1;
     const entries = (table.offset + L.SYMTAB_HEADER_BYTES + cells * 4 + 63) & ~63;
@@ -112,22 +113,33 @@ export class PartitionMap {
    * Partitions a batch of contiguous records in one Wasm call: walks the `bytes`
    * bytes at offset `src` by each record's length, skips padding records, and
    * writes the partition of the k-th tick record as a u16 at `out + 2k` (an
-   * offset in shared memory, room for `outCapacity` entries). When `partBytes` is
-   * an offset (not 0), adds each record's length to the u32 at
-   * `partBytes + 4 * partition` — zero it first; size it to {@link partitionLimit}
-   * — so a router can claim each partition's ring space once per batch.
+   * offset of memory you own, 2-aligned, room for `outCapacity` entries). When
+   * `partBytes` is an offset (not 0; memory you own, 4-aligned, {@link partitionLimit}
+   * u32 cells), adds each record's length to the u32 at `partBytes + 4 * partition`
+   * — zero it first — so a router can claim each partition's ring space once per batch.
    *
    * Returns the number of tick records. Throws a TickwireError naming the record
-   * for a bad header (TRUNCATED, VERSION, KIND, LENGTH, EXCHANGE, DECIMALS), a
-   * symbolId not in the symbol table (SYMBOL) or more ticks than `outCapacity`
+   * for a bad header (TRUNCATED, VERSION, KIND, LENGTH, EXCHANGE, DECIMALS, ARGUMENT
+   * for a DEPTH record whose best bid/ask is not level 0), a symbolId not in the symbol
+   * table (SYMBOL), an exchange or priceDecimals that differ from the symbol's
+   * (EXCHANGE, DECIMALS: the table is authoritative) or more ticks than `outCapacity`
    * (OUTPUT_FULL); entries before that record are written.
    */
   partitionBatch(src: number, bytes: number, out: number, outCapacity: number, partBytes = 0): number {
+    this.requireSymbols("partitionBatch");
+    checkInt(bytes, 0, this.mem.byteLength, "partitionBatch: bytes");
+    this.mem.checkInside(src, bytes, 8, "partitionBatch: src");
+    checkInt(outCapacity, 0, this.mem.byteLength >>> 1, "partitionBatch: outCapacity");
+    this.mem.checkOwned(out, outCapacity * 2, 2, "partitionBatch: out");
+    const limit = this.partitionLimit;
+    if (partBytes !== 0) this.mem.checkOwned(partBytes, limit * 4, 4, "partitionBatch: partBytes");
+    return this.partitionInto(src, bytes, out, outCapacity, partBytes, limit);
+  }
+
+  /** @internal partitionBatch without the region checks, for tickwire's own scratch (the Router). */
+  partitionInto(src: number, bytes: number, out: number, outCapacity: number, partBytes: number, partCap: number): number {
     const table = this.requireSymbols("partitionBatch");
-    if ((out & 1) !== 0 || (partBytes & 3) !== 0) {
-      throw new TickwireError("ARGUMENT", `partitionBatch: out must be 2-aligned and partBytes 4-aligned, got ${out} and ${partBytes}`);
-    }
-    const n = this.core.partitionBatch(this.offset, table.offset, src, bytes, out, outCapacity, partBytes, this.status);
+    const n = this.core.partitionBatch(this.offset, table.offset, src, bytes, out, outCapacity, partBytes, partCap, this.status);
     if (n < 0) throw errorFromStatus(n, "partitionBatch", this.mem.u32[this.status >>> 2]!);
     return n;
   }

@@ -5,6 +5,8 @@ import * as L from "../format/layout.js";
 import { TickwireError, errorFromStatus } from "../errors.js";
 import { exchangeCode } from "../format/exchange.js";
 import type { TickwireMemory } from "../memory/shared-memory.js";
+import { isCleanName } from "../format/text.js";
+import { describe } from "../validate.js";
 
 const encoder = new TextEncoder();
 
@@ -19,7 +21,7 @@ export interface KeyScratch {
 
 /** Allocates a key scratch area in `mem` (keep one per object: building the view costs more than the encoding). */
 export function keyScratch(mem: TickwireMemory): KeyScratch {
-  const offset = mem.allocate(KEY_SCRATCH_BYTES, 8);
+  const offset = mem.reserve(KEY_SCRATCH_BYTES, 8);
   return { offset, bytes: mem.u8.subarray(offset, offset + KEY_SCRATCH_BYTES) };
 }
 
@@ -30,12 +32,15 @@ export function keyScratch(mem: TickwireMemory): KeyScratch {
  * backslash); leave it off when the export the key goes to checks them itself.
  */
 export function writeKey(mem: TickwireMemory, scratch: KeyScratch, exchange: string, symbol: string, context: string, check = true): [number, number] {
-  const code = exchangeCode(exchange);
-  if (code === 0) throw new TickwireError("EXCHANGE", `${context}: unknown exchange ${JSON.stringify(String(exchange))}`);
-  if (typeof symbol !== "string") throw new TickwireError("SYMBOL", `${context}: symbol must be a string, got ${typeof symbol}`);
+  const code = typeof exchange === "string" ? exchangeCode(exchange) : 0;
+  if (code === 0) throw new TickwireError("EXCHANGE", `${context}: unknown exchange ${describe(exchange)}`);
+  if (typeof symbol !== "string") throw new TickwireError("SYMBOL", `${context}: symbol must be a string, got ${describe(symbol)}`);
   if (symbol.length === 0) throw new TickwireError("SYMBOL", `${context}: symbol is empty`);
   if (symbol.length > L.SYMBOL_MAX_BYTES) {
-    throw new TickwireError("SYMBOL", `${context}: symbol ${JSON.stringify(symbol.slice(0, 64))}… is longer than ${L.SYMBOL_MAX_BYTES} bytes`);
+    throw new TickwireError("SYMBOL", `${context}: symbol ${describe(symbol)} is longer than ${L.SYMBOL_MAX_BYTES} bytes`);
+  }
+  if (!isCleanName(symbol)) {
+    throw new TickwireError("SYMBOL", `${context}: symbol ${describe(symbol)} is not well-formed Unicode or holds a control character, BOM, quote or backslash`);
   }
   const { written } = encoder.encodeInto(symbol, scratch.bytes);
   if (written > L.SYMBOL_MAX_BYTES) {

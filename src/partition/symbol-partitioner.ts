@@ -1,8 +1,9 @@
 import * as P from "./layout.js";
 import { TickwireError } from "../errors.js";
 import type { ExchangeName } from "../format/exchange.js";
-import type { TickwireMemory } from "../memory/shared-memory.js";
-import type { SymbolTable } from "../memory/symbol-table.js";
+import { TickwireMemory } from "../memory/shared-memory.js";
+import { SymbolTable } from "../memory/symbol-table.js";
+import { checkInstance, checkInt, checkObject, checkOptions, describe } from "../validate.js";
 import { PartitionMap } from "./partition-map.js";
 import { assignSlots, emptyTable, slotQuotas, type SlotMove } from "./slot-assignment.js";
 import { balanceSlots, type BalanceOptions } from "./load-balance.js";
@@ -129,20 +130,17 @@ export class SymbolPartitioner extends PartitionMap {
 
   /** Lays out a partition map in `mem` and assigns its slots. */
   static create(mem: TickwireMemory, options: SymbolPartitionerOptions): SymbolPartitioner {
-    const slotBits = options.slotBits ?? P.PMAP_DEFAULT_SLOT_BITS;
-    if (!Number.isInteger(slotBits) || slotBits < P.PMAP_MIN_SLOT_BITS || slotBits > P.PMAP_MAX_SLOT_BITS) {
-      throw new TickwireError("ARGUMENT", `SymbolPartitioner: slotBits must be an integer from ${P.PMAP_MIN_SLOT_BITS} to ${P.PMAP_MAX_SLOT_BITS}, got ${slotBits}`);
-    }
-    const maxPins = options.maxPins ?? 1024;
-    if (!Number.isInteger(maxPins) || maxPins < 1 || maxPins > 1 << 20) {
-      throw new TickwireError("ARGUMENT", `SymbolPartitioner: maxPins must be an integer from 1 to 1048576, got ${maxPins}`);
-    }
+    checkInstance(mem, TickwireMemory, "SymbolPartitioner.create: mem");
+    checkObject(options, "SymbolPartitioner.create: options");
+    if (options.symbols !== undefined) checkInstance(options.symbols, SymbolTable, "SymbolPartitioner.create: symbols");
+    const slotBits = checkInt(options.slotBits ?? P.PMAP_DEFAULT_SLOT_BITS, P.PMAP_MIN_SLOT_BITS, P.PMAP_MAX_SLOT_BITS, "SymbolPartitioner: slotBits");
+    const maxPins = checkInt(options.maxPins ?? 1024, 1, 1 << 20, "SymbolPartitioner: maxPins");
     const specs = normalise(options.partitions, 1 << slotBits);
     const pinCells = 1 << Math.ceil(Math.log2(maxPins * 2)); // at most half full
     const pinsAt = (P.PMAP_HEADER_BYTES + (2 << slotBits) + 63) & ~63;
     const hashesAt = pinsAt + pinCells * P.PIN_CELL_BYTES;
     const hashCapacity = options.symbols?.capacity ?? 0;
-    const offset = mem.allocate(hashesAt + hashCapacity * 4, 64);
+    const offset = mem.reserve(hashesAt + hashCapacity * P.HASH_CELL_BYTES, 64);
     const h = offset >>> 2;
     mem.u32[h + P.PMAP_OFF_SLOT_BITS / 4] = slotBits;
     mem.u32[h + P.PMAP_OFF_PIN_MASK / 4] = pinCells - 1;
@@ -168,6 +166,7 @@ export class SymbolPartitioner extends PartitionMap {
 
   /** Adds a partition (default: the lowest free number, weight 1) and moves it its share of slots. */
   addPartition(spec: PartitionSpec = {}): Rebalance & { partition: number } {
+    checkObject(spec, "addPartition: spec");
     const [partition, weight] = [...normalise([spec], this.slotCount, this.weights)][0]!;
     this.weights.set(partition, weight);
     return { partition, ...this.rebalance([]) };
@@ -232,7 +231,15 @@ export class SymbolPartitioner extends PartitionMap {
   balance(options: SymbolBalanceOptions = {}): BalanceReport {
     const symbols = this.symbols;
     if (!symbols) throw new TickwireError("ARGUMENT", "balance: this partition map was made without a symbol table");
-    const { load = () => 1 } = options;
+    const o = checkOptions<SymbolBalanceOptions>(options, "balance: options");
+    const load = o.load ?? (() => 1);
+    if (typeof load !== "function") throw new TickwireError("ARGUMENT", `balance: load must be a function, got ${describe(load)}`);
+    for (const key of ["tolerance", "maxMovedShare"] as const) {
+      const v = o[key];
+      if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > 1)) {
+        throw new TickwireError("ARGUMENT", `balance: ${key} must be a number from 0 to 1, got ${describe(v)}`);
+      }
+    }
     const slotLoad = new Float64Array(this.slotCount);
     const fixed = new Map<number, number>();
     const size = symbols.size;
@@ -240,7 +247,7 @@ export class SymbolPartitioner extends PartitionMap {
     for (let id = 0; id < size; id++) {
       const l = load(id);
       if (typeof l !== "number" || !Number.isFinite(l) || l < 0) {
-        throw new TickwireError("ARGUMENT", `balance: load of symbol ${id} must be a finite number ≥ 0, got ${String(l)}`);
+        throw new TickwireError("ARGUMENT", `balance: load of symbol ${id} must be a finite number ≥ 0, got ${describe(l)}`);
       }
       if (anyPins) {
         const info = symbols.get(id);
@@ -255,7 +262,7 @@ export class SymbolPartitioner extends PartitionMap {
     let total = 0;
     for (const l of slotLoad) total += l;
     for (const l of fixed.values()) total += l;
-    const result = balanceSlots(this.table, slotLoad, this.weights, fixed, options);
+    const result = balanceSlots(this.table, slotLoad, this.weights, fixed, o);
     const epoch = this.publish(result.moves);
     return {
       epoch, moves: result.moves, movedShare: result.moves.length / this.slotCount, unpinned: [],
@@ -295,6 +302,9 @@ export class SymbolPartitioner extends PartitionMap {
    * hands from one worker to another. Needs the symbol table.
    */
   symbolsMoved(rebalance: Rebalance): SymbolMove[] {
+    if (typeof rebalance !== "object" || rebalance === null || !Array.isArray(rebalance.moves) || !Array.isArray(rebalance.unpinned)) {
+      throw new TickwireError("ARGUMENT", `symbolsMoved: give a Rebalance (what a change of the map returned), got ${describe(rebalance)}`);
+    }
     const symbols = this.symbols;
     if (!symbols) throw new TickwireError("ARGUMENT", "symbolsMoved: this partition map was made without a symbol table");
     const bySlot = new Map<number, SlotMove>();
@@ -343,14 +353,14 @@ export class SymbolPartitioner extends PartitionMap {
 
   private requirePartition(partition: number, op: string): void {
     if (!this.weights.has(partition)) {
-      throw new TickwireError("ARGUMENT", `${op}: ${JSON.stringify(partition)} is not a partition of this map (have ${[...this.weights.keys()].sort((a, b) => a - b).join(", ")})`);
+      throw new TickwireError("ARGUMENT", `${op}: ${describe(partition)} is not a partition of this map (have ${[...this.weights.keys()].sort((a, b) => a - b).join(", ")})`);
     }
   }
 }
 
 function checkWeight(weight: unknown, what: string): asserts weight is number {
   if (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0) {
-    throw new TickwireError("ARGUMENT", `${what}: weight must be a finite number ≥ 0, got ${String(weight)}`);
+    throw new TickwireError("ARGUMENT", `${what}: weight must be a finite number ≥ 0, got ${describe(weight)}`);
   }
 }
 
@@ -358,9 +368,7 @@ function checkWeight(weight: unknown, what: string): asserts weight is number {
 function normalise(partitions: number | readonly PartitionSpec[], slotCount: number, existing: ReadonlyMap<number, number> = new Map()): Map<number, number> {
   const limit = Math.min(P.MAX_PARTITIONS, slotCount);
   if (typeof partitions === "number") {
-    if (!Number.isInteger(partitions) || partitions < 1 || partitions > limit) {
-      throw new TickwireError("ARGUMENT", `partitions must be an integer from 1 to ${limit} (the slot count caps it), got ${partitions}`);
-    }
+    checkInt(partitions, 1, limit, "partitions (the slot count caps it)");
     return new Map(Array.from({ length: partitions }, (_, i) => [i, 1]));
   }
   if (!Array.isArray(partitions) || partitions.length === 0) {
@@ -368,10 +376,10 @@ function normalise(partitions: number | readonly PartitionSpec[], slotCount: num
   }
   const out = new Map<number, number>();
   const taken = (p: number) => out.has(p) || existing.has(p);
+  partitions.forEach((spec, i) => checkObject(spec, `partitions[${i}]`));
   for (const spec of partitions) {
     if (spec.partition === undefined) continue;
-    const p = spec.partition;
-    if (!Number.isInteger(p) || p < 0 || p >= limit) throw new TickwireError("ARGUMENT", `partition number must be an integer from 0 to ${limit - 1}, got ${p}`);
+    const p = checkInt(spec.partition, 0, limit - 1, "partition number");
     if (taken(p)) throw new TickwireError("ARGUMENT", `partition ${p} is listed twice or already exists`);
     checkWeight(spec.weight ?? 1, `partition ${p}`);
     out.set(p, spec.weight ?? 1);

@@ -11,7 +11,7 @@ export interface PartitionExports {
   partitionOfSymbol(map: number, table: number, id: number): number;
   /** Partition (u16) of each tick record of a batch into `out`; per-partition byte totals into `partBytes` when not 0. */
   partitionBatch(map: number, table: number, src: number, bytes: number, out: number, outCap: number,
-    partBytes: number, status: number): number;
+    partBytes: number, partCap: number, status: number): number;
 }
 
 /** The core's partition exports on `mem`. */

@@ -9,24 +9,41 @@ import { ringBytes, type RingReader } from "../rings/ring.js";
 import { startTickwireWorker } from "../node/tickwire-worker.js";
 import { resolveProcessorConfig, type ProcessorConfig, type ResolvedProcessorConfig } from "./config.js";
 import { Router, ingestRingName, fanoutRingName } from "./router.js";
-import type { PartitionWorkerData } from "./partition-worker.js";
+import type { PartitionWorkerData, WorkerReport } from "./partition-worker.js";
 import * as P from "./layout.js";
 import { SwitchBarrier } from "./barrier.js";
+import { checkInt, checkObject } from "../validate.js";
 
 /** Something the supervisor did or saw; pass `onEvent` to {@link ParallelProcessor.start} to hear of it. */
 export type ProcessorEvent =
   | { type: "restart"; worker: number; restarts: number; reason: string }
-  | { type: "failed"; worker: number; reason: string }
+  /**
+   * A worker restarted too often and was given up: routes with ticks for its partition are
+   * refused (FAILED), what was routed to it and not yet processed (`abandonedBytes`) will be
+   * dropped, counted, when it runs again (restartWorker, or a resize that brings its slot back),
+   * and a resize no longer waits for it.
+   */
+  | { type: "failed"; worker: number; reason: string; abandonedBytes: number }
   /** A worker gave up an ingest claim that stayed uncommitted past unblockAfterMs (its router died). */
-  | { type: "unblocked"; worker: number; bytes: number };
+  | { type: "unblocked"; worker: number; bytes: number }
+  /** A worker skipped a record it could not process (malformed: never committed through the API); its bytes (up to 384). */
+  | { type: "quarantined"; worker: number; reason: string; bytes: Uint8Array }
+  /** A worker brought back after a failure dropped the ticks its predecessor had abandoned. */
+  | { type: "discarded"; worker: number; ticks: number };
 
 /** Per-worker numbers from {@link ParallelProcessor.stats}. */
 export interface WorkerStats {
   worker: number;
   running: boolean;
-  /** Ticks processed by this worker slot, across restarts. */
+  /** Ticks processed (published) by this worker slot, across restarts: exact. */
   processed: number;
+  /** Records it skipped as malformed (each reported in a `quarantined` event). */
+  quarantined: number;
+  /** Ticks it dropped as abandoned by a failed predecessor (reported in `discarded` events). */
+  discarded: number;
   restarts: number;
+  /** Whether it was given up after too many restarts (see the `failed` event). */
+  failed: boolean;
   /** Bytes routed to the worker and not yet processed. */
   backlog: number;
 }
@@ -57,6 +74,8 @@ interface Slot {
   recent: number[];
   restarts: number;
   failed: boolean;
+  /** Ingest position up to which records were abandoned when the worker failed (0: none). */
+  abandonedAt: number;
 }
 
 /**
@@ -89,14 +108,16 @@ export class ParallelProcessor {
     private readonly barrier: SwitchBarrier,
     private readonly onEvent: (e: ProcessorEvent) => void,
   ) {
-    this.slots = Array.from({ length: config.maxWorkers }, () => ({ stopping: false, recent: [], restarts: 0, failed: false }));
-    this.router = new Router(mem, partitioner, pool, config.maxWorkers, config.maxBatchRecords, config.claimTimeoutMs);
+    this.slots = Array.from({ length: config.maxWorkers }, () => ({ stopping: false, recent: [], restarts: 0, failed: false, abandonedAt: 0 }));
+    this.router = new Router(mem, partitioner, pool, config.maxWorkers, config.maxBatchRecords, config.claimTimeoutMs, (w) => this.slots[w]!.failed);
     this.active = 0;
   }
 
   /** Lays out shared memory for `config`, starts its workers and resolves when they are ready. */
   static async start(config: ProcessorConfig, options: ProcessorOptions = {}): Promise<ParallelProcessor> {
     const c = resolveProcessorConfig(config);
+    checkObject(options, "ParallelProcessor.start: options");
+    if (options.onEvent !== undefined && typeof options.onEvent !== "function") throw new TickwireError("ARGUMENT", "ParallelProcessor.start: onEvent must be a function");
     const rings = Array.from({ length: c.maxWorkers }, (_, w) => [
       { name: ingestRingName(w), type: "mpsc" as const, capacity: c.ingestRingBytes },
       { name: fanoutRingName(w), type: "broadcast" as const, capacity: c.fanoutRingBytes },
@@ -108,8 +129,8 @@ export class ParallelProcessor {
     const cache = LastValueCache.create(mem, { capacity: c.maxSymbols, maxKind: c.cacheMaxKind });
     const partitioner = SymbolPartitioner.create(mem, { partitions: c.workers, symbols });
     const pool = RingPool.create(mem, rings);
-    const stateBase = mem.allocate(c.maxWorkers * P.WORKER_STATE_BYTES, 128);
-    const barrier = new SwitchBarrier(mem, pool, mem.allocate(SwitchBarrier.bytes(c.maxWorkers), 128), c.maxWorkers);
+    const stateBase = mem.reserve(c.maxWorkers * P.WORKER_STATE_BYTES, 128);
+    const barrier = new SwitchBarrier(mem, pool, mem.reserve(SwitchBarrier.bytes(c.maxWorkers), 128), c.maxWorkers);
     const processor = new ParallelProcessor(c, mem, symbols, cache, partitioner, pool, stateBase, barrier, options.onEvent ?? (() => {}));
     await Promise.all(Array.from({ length: c.workers }, (_, w) => processor.launch(w)));
     processor.active = c.workers;
@@ -126,10 +147,11 @@ export class ParallelProcessor {
    * (`bytes` long, at most maxBatchRecords ticks, symbol ids from
    * {@link ParallelProcessor.symbols}). Resolves to the ticks routed. Waits (without
    * blocking the thread) while an owner's ingest ring is full; rejects with TIMEOUT after
-   * claimTimeoutMs, delivering nothing. Await each call before the next.
+   * claimTimeoutMs, delivering nothing; with FAILED at once, delivering nothing, when the
+   * batch has ticks for a failed worker's partition. Await each call before the next.
    */
   route(src: number, bytes: number): Promise<number> {
-    if (this.closed) throw new TickwireError("ARGUMENT", "route: the processor is closed");
+    if (this.closed) return Promise.reject(new TickwireError("ARGUMENT", "route: the processor is closed"));
     return this.router.route(src, bytes);
   }
 
@@ -142,15 +164,9 @@ export class ParallelProcessor {
   async resize(n: number): Promise<ResizeReport> {
     if (this.closed) throw new TickwireError("ARGUMENT", "resize: the processor is closed");
     if (this.resizing) throw new TickwireError("ARGUMENT", "resize: a resize is already under way");
-    if (!Number.isInteger(n) || n < 1 || n > this.config.maxWorkers) {
-      throw new TickwireError("ARGUMENT", `resize: workers must be an integer from 1 to maxWorkers (${this.config.maxWorkers}), got ${n}`);
-    }
+    checkInt(n, 1, this.config.maxWorkers, "resize: workers (1 to maxWorkers)");
     const from = this.active;
     if (n === from) return { from, to: n, movedShare: 0, epoch: this.barrier.epoch };
-    const failed = this.slots.findIndex((s) => s.failed);
-    if (failed >= 0) {
-      throw new TickwireError("ARGUMENT", `resize: worker ${failed} has failed (too many restarts); its records could never drain, so the partition switch would wait forever`);
-    }
     this.resizing = true;
     try {
       for (let w = from; w < n; w++) this.stateI32(w, P.WS_SEEN_BARRIER, this.barrier.epoch);
@@ -161,9 +177,11 @@ export class ParallelProcessor {
         await Promise.all(Array.from({ length: n - from }, (_, k) => this.stop(from + k)));
         throw refused.reason;
       }
-      // The switch: no route() runs now (same thread), so every ring's tail is exact.
+      // The switch: no route() runs now (same thread), so every ring's tail is exact. Only
+      // rings a live worker reads hold the barrier: a slot with no worker or a failed one never drains.
       let moved = 0;
-      const epoch = this.barrier.switch(() => { moved = this.partitioner.setPartitions(n).movedShare; });
+      const live = Math.max(from, n);
+      const epoch = this.barrier.switch((w) => w < live && !this.slots[w]!.failed, () => { moved = this.partitioner.setPartitions(n).movedShare; });
       this.active = n;
       await this.until(() => this.barrier.drained(), "the partition switch to drain");
       for (let w = n; w < from; w++) await this.stop(w);
@@ -171,6 +189,20 @@ export class ParallelProcessor {
     } finally {
       this.resizing = false;
     }
+  }
+
+  /**
+   * Brings back a worker that was given up (the `failed` event): it first drops, counted,
+   * what its predecessor abandoned (its symbols may have moved on meanwhile), then takes
+   * its partition back. Resolves once it is ready.
+   */
+  async restartWorker(w: number): Promise<void> {
+    if (this.closed) throw new TickwireError("ARGUMENT", "restartWorker: the processor is closed");
+    checkInt(w, 0, this.active - 1, "restartWorker: worker (an active slot)");
+    const slot = this.slots[w]!;
+    if (!slot.failed) throw new TickwireError("ARGUMENT", `restartWorker: worker ${w} has not failed`);
+    slot.recent = [];
+    await this.launch(w);
   }
 
   /**
@@ -195,13 +227,16 @@ export class ParallelProcessor {
   /** Numbers per worker slot. */
   stats(): WorkerStats[] {
     return this.slots.map((s, w) => {
-      const ring = this.pool.get(ingestRingName(w));
+      const state = (field: number) => this.mem.f64[(this.stateOffset(w) + field) >>> 3]!;
       return {
         worker: w,
         running: s.worker !== undefined,
-        processed: this.mem.f64[(this.stateOffset(w) + P.WS_PROCESSED) >>> 3]!,
+        processed: state(P.WS_PROCESSED),
+        quarantined: state(P.WS_QUARANTINED),
+        discarded: state(P.WS_DISCARDED),
         restarts: s.restarts,
-        backlog: ring.tail - ring.head,
+        failed: s.failed,
+        backlog: this.pool.get(ingestRingName(w)).backlog,
       };
     });
   }
@@ -237,18 +272,19 @@ export class ParallelProcessor {
     this.stateI32(w, P.WS_STATE, P.STATE_IDLE);
     const data: PartitionWorkerData = {
       worker: w, slots: this.config.maxWorkers, state: this.stateOffset(w), barrier: this.barrier.offset, cache: this.cache.offset,
-      unblockAfterMs: this.config.unblockAfterMs,
+      unblockAfterMs: this.config.unblockAfterMs, discardUntil: slot.abandonedAt,
     };
     const worker = startTickwireWorker(WORKER_URL, { mem: this.mem, pool: this.pool }, data);
     slot.worker = worker;
     return new Promise((resolve, reject) => {
       let ready = false;
-      worker.on("message", (m: { ready?: number; unblocked?: number }) => {
+      worker.on("message", (m: { ready?: number } & Partial<Record<string, unknown>>) => {
         if (m.ready === w && !ready) {
           ready = true;
+          slot.failed = false;
           resolve();
         }
-        if (m.unblocked) this.onEvent({ type: "unblocked", worker: w, bytes: m.unblocked });
+        this.report(w, m as WorkerReport);
       });
       worker.on("error", (e) => {
         if (!ready) reject(e);
@@ -256,11 +292,19 @@ export class ParallelProcessor {
       });
       worker.on("exit", (code) => {
         if (slot.worker === worker) slot.worker = undefined;
+        // Its thread has ended: a cache slot it died in may be taken over now, and its id reused.
+        this.cache.writerExited(w + 1);
         if (slot.stopping || this.closed) return resolve(); // stopped on purpose, ready or not
         if (!ready) return reject(new TickwireError("ARGUMENT", `processor: worker ${w} exited (code ${code}) before it was ready`));
         this.restart(w, this.lastError.get(w) ?? `exit code ${code}`);
       });
     });
+  }
+
+  private report(w: number, m: WorkerReport): void {
+    if ("unblocked" in m) this.onEvent({ type: "unblocked", worker: w, bytes: m.unblocked });
+    else if ("quarantined" in m) this.onEvent({ type: "quarantined", worker: w, reason: m.quarantined.reason, bytes: m.quarantined.bytes });
+    else if ("discarded" in m) this.onEvent({ type: "discarded", worker: w, ticks: m.discarded });
   }
 
   private readonly lastError = new Map<number, string>();
@@ -272,8 +316,13 @@ export class ParallelProcessor {
     slot.recent = slot.recent.filter((t) => now - t < this.config.restartWindowMs);
     this.lastError.delete(w);
     if (slot.recent.length >= this.config.maxRestarts) {
+      // Given up: routes for its partition are refused from now on, nothing more waits for its
+      // ring, and what it had not read is abandoned (dropped, counted, if it ever runs again).
+      const ring = this.pool.get(ingestRingName(w));
       slot.failed = true;
-      this.onEvent({ type: "failed", worker: w, reason: `${reason}; ${slot.recent.length} restarts within ${this.config.restartWindowMs} ms` });
+      slot.abandonedAt = ring.tail;
+      this.barrier.giveUp(w);
+      this.onEvent({ type: "failed", worker: w, reason: `${reason}; ${slot.recent.length} restarts within ${this.config.restartWindowMs} ms`, abandonedBytes: ring.backlog });
       return;
     }
     slot.recent.push(now);

@@ -3,6 +3,7 @@ import type { TickwireMemory } from "../memory/shared-memory.js";
 import type { PartitionMap } from "../partition/partition-map.js";
 import type { RingPool } from "../rings/pool.js";
 import type { RingWriter } from "../rings/ring.js";
+import { checkInt } from "../validate.js";
 
 /** The name of worker slot `w`'s ingest ring. */
 export const ingestRingName = (w: number): string => `ingest-${w}`;
@@ -22,6 +23,7 @@ export class Router {
   private readonly cursors: number;
   private readonly held: boolean[];
 
+  /** `failed(w)`: whether worker slot w has failed (its partition rejects routes at once). */
   constructor(
     private readonly mem: TickwireMemory,
     private readonly map: PartitionMap,
@@ -29,23 +31,27 @@ export class Router {
     private readonly slots: number,
     private readonly maxBatchRecords: number,
     private readonly claimTimeoutMs: number,
+    private readonly failed: (w: number) => boolean = () => false,
   ) {
     this.writers = new Array(slots).fill(undefined);
     this.held = new Array(slots).fill(false);
-    this.out = mem.allocate(maxBatchRecords * 2, 64);
-    this.partBytes = mem.allocate(Math.max(map.partitionLimit, slots) * 4, 64);
-    this.cursors = mem.allocate(slots * 4, 64);
+    this.out = mem.reserve(maxBatchRecords * 2, 64);
+    this.partBytes = mem.reserve(slots * 4, 64);
+    this.cursors = mem.reserve(slots * 4, 64);
   }
 
   /**
-   * Routes the batch of contiguous records at offset `src` (`bytes` long, at most
-   * maxBatchRecords ticks). Resolves to the number of ticks routed. When an owner's ring
-   * is full it lets go of the others and waits for room without blocking the thread
+   * Routes the batch of contiguous records at offset `src` (`bytes` long, 8-aligned, at
+   * most maxBatchRecords ticks). Resolves to the number of ticks routed. When an owner's
+   * ring is full it lets go of the others and waits for room without blocking the thread
    * (so supervision carries on), up to claimTimeoutMs; on a TIMEOUT nothing of the batch
-   * is delivered and the error names the ring. Await each call before the next.
+   * is delivered and the error names the ring. A batch with ticks for a failed worker's
+   * partition is refused at once (FAILED), nothing of it delivered. Await each call before the next.
    */
   async route(src: number, bytes: number): Promise<number> {
     if (this.busy) throw new TickwireError("ARGUMENT", "route: the previous route() on this router has not finished; await it first");
+    checkInt(bytes, 0, this.mem.byteLength, "route: bytes");
+    this.mem.checkInside(src, bytes, 8, "route: src");
     this.busy = true;
     try {
       return await this.routeBatch(src, bytes);
@@ -56,12 +62,23 @@ export class Router {
 
   private busy = false;
 
+  private partition(src: number, bytes: number): number {
+    const pb = this.partBytes >>> 2;
+    this.mem.u32.fill(0, pb, pb + this.slots);
+    const ticks = this.map.partitionInto(src, bytes, this.out, this.maxBatchRecords, this.partBytes, this.slots);
+    for (let w = 0; w < this.slots; w++) {
+      if (this.mem.u32[pb + w]! > 0 && this.failed(w)) {
+        throw new TickwireError("FAILED", `route: worker ${w} has failed, and ${this.mem.u32[pb + w]} bytes of this batch belong to its partition; nothing of the batch was routed (restartWorker(${w}) or resize to move its symbols)`);
+      }
+    }
+    return ticks;
+  }
+
   private async routeBatch(src: number, bytes: number): Promise<number> {
     const { u32 } = this.mem;
     const pb = this.partBytes >>> 2;
     const cur = this.cursors >>> 2;
-    u32.fill(0, pb, pb + this.slots);
-    let ticks = this.map.partitionBatch(src, bytes, this.out, this.maxBatchRecords, this.partBytes);
+    let ticks = this.partition(src, bytes);
     let epoch = this.map.epoch;
     const held = this.held;
     held.fill(false);
@@ -84,22 +101,31 @@ export class Router {
         this.releaseHeld();
         u32[cur + w] = await writer.claimAsync(b, this.claimTimeoutMs);
         held[w] = true;
-        w = 0;
-        if (this.map.epoch !== epoch) {
-          // The partition map switched while we waited: route by the new one.
+        if (this.map.epoch !== epoch || this.anyFailed()) {
+          // The partition map switched (or a worker failed) while we waited: route afresh.
           this.releaseHeld();
-          u32.fill(0, pb, pb + this.slots);
-          ticks = this.map.partitionBatch(src, bytes, this.out, this.maxBatchRecords, this.partBytes);
+          ticks = this.partition(src, bytes);
           epoch = this.map.epoch;
         }
+        w = 0;
       }
     } catch (e) {
       this.releaseHeld();
       throw e;
     }
     this.mem.core.routeScatter(src, bytes, this.out, this.cursors);
-    for (let w = 0; w < this.slots; w++) if (held[w]) this.writers[w]!.commit(u32[pb + w]!, 0);
+    for (let w = 0; w < this.slots; w++) {
+      if (held[w]) {
+        held[w] = false;
+        this.writers[w]!.commit(u32[pb + w]!);
+      }
+    }
     return ticks;
+  }
+
+  private anyFailed(): boolean {
+    for (let w = 0; w < this.slots; w++) if (this.failed(w)) return true;
+    return false;
   }
 
   // Gives up the claims held (commit of 0 bytes pads them: their reader skips them).

@@ -14,18 +14,21 @@
 //  144 u64 latest      BROADCAST: start of the latest committed claim (where a lapped reader jumps)
 //  152 u64 published   BROADCAST: records published so far
 //  256 u64 head        reader side (SPSC, MPSC): end of released bytes
-//  384 i32 readerWaiters  readers parked (or about to park) on readerFutex
-//  388 i32 readerFutex    bumped by the writer when it publishes and readerWaiters > 0
-//  512 i32 writerWaiters  writers parked on a full ring
-//  516 i32 writerFutex    bumped by the reader when it releases and writerWaiters > 0
+//  384 i32 readerWaiters  1 when a reader may be parked on readerFutex: set by every reader
+//                         before it parks, cleared only by the writer that wakes them (so a
+//                         reader that dies parked costs one spare notify, not one per commit)
+//  388 i32 readerFutex    bumped by the writer when it publishes and readerWaiters is set
+//  512 i32 writerWaiters  1 when a writer may be parked on a full ring (same protocol)
+//  516 i32 writerFutex    bumped by the reader when it releases and writerWaiters is set
 //  640 u32 fullCount      times a writer found the ring full (a refused tryClaim, or a claim that waited)
 //  644 u32 timeoutCount   claims that gave up waiting for room
 //  648 u32 readers        BROADCAST: readers joined
 //  652 u32 unblockCount   MPSC: claims given up because their writer never committed them
 //  768 data[capacity]
 //      meta[capacity / 64] u64 per slot — MPSC: commit flag of the claim starting in that slot
-//      (bits 0-47: slot number + 1 of its position, 48-63: claim length in slots); BROADCAST: records published
-//      before the claim starting in that slot.
+//      (bits 0-47: the stamp, slot number + 1 of its position; 48-63: claim length in slots;
+//      length 0 = given up by the reader's unblock, padding in progress); BROADCAST: records
+//      published before the claim starting in that slot.
 //
 // Every record is contiguous: a claim that would run past the end of the data area
 // is preceded by padding records (kind 255) up to the end and starts at index 0.
@@ -61,15 +64,13 @@ export const RING_MIN_CAPACITY = 4096;
 export const RING_MAX_CAPACITY = 1 << 30;
 /** Largest claim whatever the capacity (an MPSC flag holds a claim's length in 16 bits of slots). */
 export const MAX_CLAIM_BYTES = 65535 * 64;
-/** Longest padding record (its u16 length field, rounded down to a slot). */
-export const PADDING_MAX_BYTES = 65472;
 
 // A handle's cursor: 64 bytes of per-thread state that the Wasm functions read and write.
 //   0 u32 offset    result of claim/read: byte offset of the region in memory
 //   4 u32 bytes     result of read: bytes available there
 //   8 u64 position  writer: start of the current claim · broadcast reader: its cursor
 //  16 u32 claimBytes  writer: bytes of the current claim (0: none)
-//  20 u32 reserved
+//  20 u32 errorIndex  commit: index of the record that failed validation
 //  24 u64 cache     SPSC writer: last head seen · broadcast reader: records before its cursor
 //  32 u64 lost      broadcast reader: records it lost to lapping
 //  40 u32 laps      broadcast reader: times it was lapped
@@ -77,6 +78,7 @@ export const CUR_OFFSET = 0;
 export const CUR_BYTES = 4;
 export const CUR_POSITION = 8;
 export const CUR_CLAIM_BYTES = 16;
+export const CUR_ERROR_INDEX = 20;
 export const CUR_CACHE = 24;
 export const CUR_LOST = 32;
 export const CUR_LAPS = 40;

@@ -1,5 +1,6 @@
 import { TickwireError } from "../errors.js";
-import type { TickwireMemory } from "../memory/shared-memory.js";
+import { TickwireMemory } from "../memory/shared-memory.js";
+import { checkInstance, checkObject, describe } from "../validate.js";
 import { Ring, ringBytes, checkRingSpec, type RingHandle, type RingSpec } from "./ring.js";
 
 /** What a worker needs to attach to a {@link RingPool}: plain data, postMessage-able. */
@@ -21,6 +22,7 @@ export class RingPool {
 
   /** Lays out every ring of `specs` in `mem`. Names must be unique. */
   static create(mem: TickwireMemory, specs: readonly RingSpec[]): RingPool {
+    checkInstance(mem, TickwireMemory, "RingPool.create: mem");
     if (!Array.isArray(specs) || specs.length === 0) throw new TickwireError("ARGUMENT", "RingPool: give at least one ring spec");
     specs.forEach(checkRingSpec);
     checkUniqueNames(specs);
@@ -36,9 +38,16 @@ export class RingPool {
    * type and capacity at that offset) and that no two rings overlap.
    */
   static attach(mem: TickwireMemory, handle: RingPoolHandle): RingPool {
-    if (!handle || !Array.isArray(handle.rings) || handle.rings.length === 0) {
+    checkInstance(mem, TickwireMemory, "RingPool.attach: mem");
+    if (typeof handle !== "object" || handle === null || !Array.isArray(handle.rings) || handle.rings.length === 0) {
       throw new TickwireError("HANDLE", "RingPool.attach: the handle has no rings");
     }
+    handle.rings.forEach((r, i) => {
+      if (typeof r !== "object" || r === null) throw new TickwireError("HANDLE", `RingPool.attach: rings[${i}] is ${describe(r)}, not a ring handle`);
+      checkObject(r, `RingPool.attach: rings[${i}]`);
+      checkRingSpec(r);
+      if (!Number.isInteger(r.offset)) throw new TickwireError("HANDLE", `RingPool.attach: rings[${i}].offset is ${describe(r.offset)}`);
+    });
     checkUniqueNames(handle.rings);
     const sorted = [...handle.rings].sort((a, b) => a.offset - b.offset);
     for (let i = 1; i < sorted.length; i++) {
@@ -52,8 +61,8 @@ export class RingPool {
 
   /** The ring named `name`; throws if there is none. */
   get(name: string): Ring {
-    const ring = this.byName.get(name);
-    if (!ring) throw new TickwireError("ARGUMENT", `RingPool: no ring named ${JSON.stringify(name)} (have ${[...this.byName.keys()].join(", ")})`);
+    const ring = typeof name === "string" ? this.byName.get(name) : undefined;
+    if (!ring) throw new TickwireError("ARGUMENT", `RingPool: no ring named ${describe(name)} (have ${[...this.byName.keys()].join(", ")})`);
     return ring;
   }
 

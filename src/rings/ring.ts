@@ -1,14 +1,15 @@
 import * as R from "./layout.js";
 import { SLOT_BYTES, KIND_PADDING, OFF_KIND } from "../format/layout.js";
-import { TickwireError } from "../errors.js";
-import type { TickwireMemory } from "../memory/shared-memory.js";
+import { TickwireError, errorFromStatus } from "../errors.js";
+import { TickwireMemory } from "../memory/shared-memory.js";
+import { checkInstance, checkInt, checkObject, checkTimeout, describe } from "../validate.js";
 
 /** The three ring kinds. */
 export type RingType = "spsc" | "mpsc" | "broadcast";
 
 /** Describes one ring of a {@link RingPool}. */
 export interface RingSpec {
-  /** Unique within its pool. */
+  /** Unique within its pool (1 to 256 characters). */
   name: string;
   /** spsc: one writer, one reader, lossless. mpsc: many writers, one reader, lossless. broadcast: one writer, any readers, a lapped reader loses records (counted). */
   type: RingType;
@@ -33,22 +34,32 @@ export interface RingStats {
   unblocked: number;
 }
 
-const TYPE_CODES: Readonly<Record<RingType, number>> = { spsc: R.RING_SPSC, mpsc: R.RING_MPSC, broadcast: R.RING_BROADCAST };
+const TYPE_CODES: ReadonlyMap<string, number> = new Map([["spsc", R.RING_SPSC], ["mpsc", R.RING_MPSC], ["broadcast", R.RING_BROADCAST]]);
 const SPIN_BEFORE_PARK = 200;
+/** What a poll step returns when it consumed a batch of padding alone. */
+const PADDING_ONLY = -2;
+/** Default and largest copy a broadcast poll makes per call. */
+const POLL_COPY_BYTES = 64 * 1024;
 
 /** Bytes a ring of `capacity` takes in shared memory: header, data and per-slot meta. */
 export function ringBytes(capacity: number): number {
+  checkCapacity(capacity, "ringBytes");
   return R.RING_HEADER_BYTES + capacity + (capacity / SLOT_BYTES) * 8;
+}
+
+function checkCapacity(c: unknown, what: string): number {
+  if (typeof c !== "number" || !Number.isInteger(c) || c < R.RING_MIN_CAPACITY || c > R.RING_MAX_CAPACITY || (c & (c - 1)) !== 0) {
+    throw new TickwireError("ARGUMENT", `${what}: capacity must be a power of two from ${R.RING_MIN_CAPACITY} to ${R.RING_MAX_CAPACITY} bytes, got ${describe(c)}`);
+  }
+  return c;
 }
 
 /** Checks a spec; throws a TickwireError naming what is wrong. */
 export function checkRingSpec(spec: RingSpec): void {
-  if (typeof spec?.name !== "string" || spec.name === "") throw new TickwireError("ARGUMENT", "ring: name must be a non-empty string");
-  if (!(spec.type in TYPE_CODES)) throw new TickwireError("ARGUMENT", `ring ${spec.name}: type must be spsc, mpsc or broadcast, got ${String(spec.type)}`);
-  const c = spec.capacity;
-  if (!Number.isInteger(c) || c < R.RING_MIN_CAPACITY || c > R.RING_MAX_CAPACITY || (c & (c - 1)) !== 0) {
-    throw new TickwireError("ARGUMENT", `ring ${spec.name}: capacity must be a power of two from ${R.RING_MIN_CAPACITY} to ${R.RING_MAX_CAPACITY} bytes, got ${c}`);
-  }
+  checkObject(spec, "ring spec");
+  if (typeof spec.name !== "string" || spec.name === "" || spec.name.length > 256) throw new TickwireError("ARGUMENT", `ring: name must be a string of 1 to 256 characters, got ${describe(spec.name)}`);
+  if (!TYPE_CODES.has(spec.type)) throw new TickwireError("ARGUMENT", `ring ${spec.name}: type must be spsc, mpsc or broadcast, got ${describe(spec.type)}`);
+  checkCapacity(spec.capacity, `ring ${spec.name}`);
 }
 
 /**
@@ -60,30 +71,34 @@ export class Ring {
 
   /** Lays out a new ring in `mem`. */
   static create(mem: TickwireMemory, spec: RingSpec): Ring {
+    checkInstance(mem, TickwireMemory, "Ring.create: mem");
     checkRingSpec(spec);
-    const offset = mem.allocate(ringBytes(spec.capacity), 128);
+    const offset = mem.reserve(ringBytes(spec.capacity), 128);
     const h = offset >>> 2;
-    mem.u32[h + R.RH_TYPE / 4] = TYPE_CODES[spec.type];
+    mem.u32[h + R.RH_TYPE / 4] = TYPE_CODES.get(spec.type)!;
     mem.u32[h + R.RH_CAPACITY / 4] = spec.capacity;
     mem.u32[h + R.RH_MASK / 4] = spec.capacity - 1;
     mem.u32[h + R.RH_MAX_CLAIM / 4] = Math.min(spec.capacity / 4, R.MAX_CLAIM_BYTES);
+    mem.grant(offset + R.RING_HEADER_BYTES, spec.capacity); // writers fill claims there: memory the caller owns
     Atomics.store(mem.u32, h + R.RH_MAGIC / 4, R.RING_MAGIC);
     return new Ring(mem, { name: spec.name, type: spec.type, capacity: spec.capacity, offset });
   }
 
   /** Attaches to a ring made elsewhere, checking that the handle matches what is in memory. */
   static attach(mem: TickwireMemory, handle: RingHandle): Ring {
+    checkInstance(mem, TickwireMemory, "Ring.attach: mem");
+    checkObject(handle, "Ring.attach: handle");
     checkRingSpec(handle);
     const { offset, name } = handle;
     if (!Number.isInteger(offset) || offset < mem.base || offset % 128 !== 0 || offset + ringBytes(handle.capacity) > mem.byteLength) {
-      throw new TickwireError("HANDLE", `ring ${name}: offset ${offset} is not a 128-aligned region inside the memory`);
+      throw new TickwireError("HANDLE", `ring ${name}: offset ${describe(offset)} is not a 128-aligned region inside the memory`);
     }
     const h = offset >>> 2;
     if (Atomics.load(mem.u32, h + R.RH_MAGIC / 4) !== R.RING_MAGIC) throw new TickwireError("HANDLE", `ring ${name}: no ring at offset ${offset}`);
-    if (mem.u32[h + R.RH_TYPE / 4] !== TYPE_CODES[handle.type] || mem.u32[h + R.RH_CAPACITY / 4] !== handle.capacity) {
+    if (mem.u32[h + R.RH_TYPE / 4] !== TYPE_CODES.get(handle.type) || mem.u32[h + R.RH_CAPACITY / 4] !== handle.capacity) {
       throw new TickwireError("HANDLE", `ring ${name}: the ring at offset ${offset} is not a ${handle.type} ring of ${handle.capacity} bytes`);
     }
-    return new Ring(mem, { ...handle });
+    return new Ring(mem, { name, type: handle.type, capacity: handle.capacity, offset });
   }
 
   get name(): string { return this.handle.name; }
@@ -101,6 +116,14 @@ export class Ring {
   /** Reader's position (SPSC, MPSC): bytes released since the ring began. */
   get head(): number {
     return this.u64((this.offset + R.RH_HEAD) >>> 2);
+  }
+
+  /** SPSC, MPSC: bytes claimed or written and not yet released, 0 to capacity. */
+  get backlog(): number {
+    // Head first: the tail read after it is never behind it. Releases and claims between the
+    // two reads can make the difference exceed the capacity, which the ring never holds.
+    const head = this.head;
+    return Math.min(this.tail - head, this.capacity);
   }
 
   private u64(index: number): number {
@@ -140,7 +163,7 @@ export class Ring {
 /** Allocates a cursor: the 64 bytes of per-thread state the Wasm ring functions use. */
 function cursor(mem: TickwireMemory): number {
   // 128-aligned: a writer's and a reader's cursor never share an adjacent-line pair.
-  return mem.allocate(R.CURSOR_BYTES, 128);
+  return mem.reserve(R.CURSOR_BYTES, 128);
 }
 
 /**
@@ -153,18 +176,22 @@ export class RingWriter {
   private readonly r: number;
   private readonly core;
   private readonly i32: Int32Array;
+  private readonly u32: Uint32Array;
 
   constructor(readonly ring: Ring) {
+    checkInstance(ring, Ring, "RingWriter: ring");
     this.cur = cursor(ring.mem);
     this.r = ring.offset;
     this.core = ring.mem.core;
     this.i32 = ring.mem.i32;
+    this.u32 = ring.mem.u32;
   }
 
   /**
    * Claims `bytes` (a multiple of 64, ≤ ring.maxClaim) of contiguous space. Returns its
    * byte offset in the memory, or -1 when an SPSC/MPSC ring is full (counted in stats).
    * A broadcast ring never refuses: it overwrites what slow readers have not read.
+   * A writer holds one claim at a time: commit it (or give it up, `commit(0)`) first.
    */
   tryClaim(bytes: number): number {
     const at = this.attempt(bytes);
@@ -173,12 +200,13 @@ export class RingWriter {
   }
 
   /**
-   * Claims `bytes`, waiting up to `timeoutMs` for room: spins briefly, then parks with
-   * Atomics.wait (so call it in a worker, or on a Node main thread that may block).
-   * Throws a TIMEOUT error (counted in stats) when the reader does not make room in
-   * time — it may be stalled or dead.
+   * Claims `bytes`, waiting up to `timeoutMs` (a finite number of ms, default 1000) for
+   * room: spins briefly, then parks with Atomics.wait (so call it in a worker, or on a
+   * Node main thread that may block). Throws a TIMEOUT error (counted in stats) when the
+   * reader does not make room in time — it may be stalled or dead.
    */
   claim(bytes: number, timeoutMs = 1000): number {
+    checkTimeout(timeoutMs, `ring ${this.ring.name}: claim timeoutMs`);
     let at = this.attempt(bytes);
     if (at >= 0) return at;
     this.countFull();
@@ -192,6 +220,7 @@ export class RingWriter {
    * (Atomics.waitAsync), so an event loop — and whatever supervises the reader — keeps running.
    */
   async claimAsync(bytes: number, timeoutMs = 1000): Promise<number> {
+    checkTimeout(timeoutMs, `ring ${this.ring.name}: claimAsync timeoutMs`);
     let at = this.attempt(bytes);
     if (at >= 0) return at;
     this.countFull();
@@ -207,13 +236,22 @@ export class RingWriter {
   /** Position (bytes since the ring began) of the current claim's start: a writer's place in the stream. */
   get position(): number {
     const i = (this.cur + R.CUR_POSITION) >>> 2;
-    return this.ring.mem.u32[i]! + this.ring.mem.u32[i + 1]! * 4294967296;
+    return this.u32[i]! + this.u32[i + 1]! * 4294967296;
+  }
+
+  /** Bytes of the claim held now (0: none). */
+  get claimed(): number {
+    return this.u32[(this.cur + R.CUR_CLAIM_BYTES) >>> 2]!;
   }
 
   private attempt(bytes: number): number {
-    const at = this.core.ringClaim(this.r, this.cur, bytes);
-    if (at < R.RING_FULL) throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot claim ${bytes} bytes (a multiple of 64 from 64 to ${this.ring.maxClaim})`);
-    return at;
+    if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < SLOT_BYTES || bytes > this.ring.maxClaim || bytes % SLOT_BYTES !== 0) {
+      throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot claim ${describe(bytes)} bytes (a multiple of 64 from 64 to ${this.ring.maxClaim})`);
+    }
+    if (this.claimed !== 0) {
+      throw new TickwireError("ARGUMENT", `ring ${this.ring.name}: this writer still holds a claim of ${this.claimed} bytes: commit it, or give it up with commit(0), first`);
+    }
+    return this.core.ringClaim(this.r, this.cur, bytes);
   }
 
   private countFull(): void {
@@ -221,20 +259,31 @@ export class RingWriter {
   }
 
   /**
-   * Publishes the first `bytes` of the current claim (default: all of it), which hold
-   * `records` records (broadcast rings count what lapped readers lose with it).
+   * Publishes the first `bytes` of the current claim (default: all of it; 0 gives the
+   * claim up). They must hold whole, valid records (headers checked, padding allowed):
+   * else a TickwireError names the record, and the claim stays held — fix it and commit
+   * again, or commit(0). Returns the number of tick records published. On an MPSC ring,
+   * a GIVEN_UP error says the reader gave this claim up (unblock) before the commit:
+   * its records are lost.
    */
-  commit(bytes: number, records = 1): void {
-    if (this.core.ringCommit(this.r, this.cur, bytes, records) < 0) {
-      throw new TickwireError("LENGTH", `ring ${this.ring.name}: commit of ${bytes} bytes without a claim that large`);
+  commit(bytes: number = this.claimed): number {
+    const claimed = this.claimed;
+    if (claimed === 0) throw new TickwireError("LENGTH", `ring ${this.ring.name}: commit without a claim`);
+    if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 0 || bytes > claimed || bytes % SLOT_BYTES !== 0) {
+      throw new TickwireError("LENGTH", `ring ${this.ring.name}: commit of ${describe(bytes)} bytes: must be a multiple of 64 up to the claim's ${claimed}`);
     }
+    const ticks = this.core.ringCommit(this.r, this.cur, bytes);
+    if (ticks < 0) {
+      throw errorFromStatus(ticks, `ring ${this.ring.name}: commit`, ticks === R.RING_FULL ? undefined : this.u32[(this.cur + R.CUR_ERROR_INDEX) >>> 2]);
+    }
+    return ticks;
   }
 }
 
 /**
- * Reads records from a ring in place: `read()` returns how many bytes are ready at
- * `offset` (records back to back, padding records among them to skip), then
- * `release()` what was consumed. One Wasm call each per batch.
+ * Reads records from a ring: `poll(cb)` hands each record to `cb` — on a broadcast ring
+ * only records proven intact (copied out, then checked against the writer's position).
+ * Or `read()` and `release()` for records in place (one Wasm call each per batch).
  */
 export class RingReader {
   private readonly cur: number;
@@ -244,9 +293,16 @@ export class RingReader {
   private readonly u32: Uint32Array;
   private readonly u16: Uint16Array;
   private readonly u8: Uint8Array;
+  private readonly broadcast: boolean;
   private closed = false;
+  // Broadcast poll: a private copy of the last batch read, and what of it is still to deliver.
+  private copy = 0;
+  private copyBytes = 0;
+  private pendingAt = 0;
+  private pendingEnd = 0;
 
   constructor(readonly ring: Ring) {
+    checkInstance(ring, Ring, "RingReader: ring");
     this.cur = cursor(ring.mem);
     this.r = ring.offset;
     this.core = ring.mem.core;
@@ -254,7 +310,8 @@ export class RingReader {
     this.u32 = ring.mem.u32;
     this.u8 = ring.mem.u8;
     this.u16 = new Uint16Array(ring.mem.buffer);
-    if (ring.type === "broadcast") this.core.ringJoin(this.r, this.cur);
+    this.broadcast = ring.type === "broadcast";
+    if (this.broadcast) this.core.ringJoin(this.r, this.cur);
   }
 
   /** Byte offset of the batch the last `read()` found. */
@@ -277,67 +334,151 @@ export class RingReader {
     return this.core.ringBacklog(this.r, this.cur);
   }
 
-  /** Bytes ready to read at {@link RingReader.offset} (0: none yet). Never crosses the end of the ring. */
+  /**
+   * Bytes ready to read in place at {@link RingReader.offset} (0: none yet). Never crosses
+   * the end of the ring. On a broadcast ring the writer may overwrite them while you read:
+   * only {@link release}'s answer tells whether what you read was intact.
+   */
   read(): number {
     return this.core.ringRead(this.r, this.cur);
   }
 
   /**
-   * Hands back `bytes` of the last read, holding `records` records. SPSC/MPSC: any record
-   * boundary of it; broadcast: all of it. Returns false only on a broadcast ring whose
-   * writer overwrote those records while they were read: discard what was made of them
-   * (they are counted in `lost`).
+   * Hands back the first `bytes` of the last read (a record boundary within it; the next
+   * read starts with the rest). Returns true; on a broadcast ring false when the writer
+   * overwrote those bytes while they were read: discard what was made of them (they are
+   * counted in `lost`).
    */
-  release(bytes: number, records = 0): boolean {
-    const result = this.core.ringRelease(this.r, this.cur, bytes, records);
-    if (result < 0) {
-      throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot release ${bytes} bytes: the last read returned ${this.u32[(this.cur + R.CUR_BYTES) >>> 2]} ${this.ring.type === "broadcast" ? "(a broadcast reader releases whole reads)" : "(release a multiple of 64 within it)"}`);
+  release(bytes: number): boolean {
+    const ready = this.u32[(this.cur + R.CUR_BYTES) >>> 2]!;
+    if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 0 || bytes > ready || bytes % SLOT_BYTES !== 0) {
+      throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot release ${describe(bytes)} bytes: the last read returned ${ready} (release a multiple of 64 within it)`);
     }
+    const result = this.core.ringRelease(this.r, this.cur, bytes);
+    if (result < 0) throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot release ${bytes} bytes: they do not end on a record boundary`);
     return result === 0;
   }
 
   /**
-   * Reads one batch and calls `onRecord(offset)` for each record in it (padding skipped),
-   * then releases it. Returns the number of records, or -1 when a broadcast reader found
-   * the batch overwritten after the calls (discard their effects; counted in `lost`).
+   * Hands each record of the next batch to `onRecord(offset)` (padding skipped) and
+   * releases the batch. Returns the number of records handed over, 0 when there were
+   * none, or -1 when a broadcast batch was found overwritten (none of it is handed over;
+   * it is counted in `lost`).
+   *
+   * On a broadcast ring the batch (up to 64 KiB of it) is first copied to a buffer of this
+   * reader's and checked intact, and `offset` points into that copy: valid until the next
+   * poll. If `onRecord` throws, the error propagates; the records up to and including the
+   * one that threw count as handed over, the rest come with the next poll — nothing is
+   * lost or handed over twice.
    */
   poll(onRecord: (offset: number) => void): number {
+    if (typeof onRecord !== "function") throw new TickwireError("ARGUMENT", `ring ${this.ring.name}: poll needs a function, got ${describe(onRecord)}`);
+    for (;;) {
+      // A batch of padding alone (at a wrap) is consumed and the next one read: 0 means nothing to read.
+      const n = this.broadcast ? this.pollCopy(onRecord) : this.pollInPlace(onRecord);
+      if (n !== PADDING_ONLY) return n;
+    }
+  }
+
+  private pollInPlace(onRecord: (offset: number) => void): number {
     const bytes = this.read();
     if (bytes === 0) return 0;
-    let at = this.offset;
-    const end = at + bytes;
+    const start = this.offset;
+    const end = start + bytes;
+    let at = start;
     let records = 0;
-    while (at < end) {
-      const length = this.u16[at >>> 1]!;
-      if (length < SLOT_BYTES || length % SLOT_BYTES !== 0 || at + length > end) {
-        // A broken length: on a broadcast ring, the batch was overwritten under us.
-        if (!this.release(bytes, records)) return -1;
-        throw new TickwireError("LENGTH", `ring ${this.ring.name}: a record of ${length} bytes at offset ${at} in a batch that was not overwritten: the ring is corrupt`);
+    try {
+      while (at < end) {
+        const length = this.u16[at >>> 1]!;
+        if (length < SLOT_BYTES || length % SLOT_BYTES !== 0 || at + length > end) {
+          throw new TickwireError("LENGTH", `ring ${this.ring.name}: a record of ${length} bytes at offset ${at}: the ring is corrupt`);
+        }
+        const kind = this.u8[at + OFF_KIND];
+        at += length;
+        if (kind !== KIND_PADDING) {
+          records++;
+          onRecord(at - length);
+        }
       }
-      if (this.u8[at + OFF_KIND] !== KIND_PADDING) {
-        onRecord(at);
-        records++;
-      }
-      at += length;
+    } finally {
+      if (at > start) this.release(at - start);
     }
-    return this.release(bytes, records) ? records : -1;
+    return records === 0 ? PADDING_ONLY : records;
+  }
+
+  private pollCopy(onRecord: (offset: number) => void): number {
+    if (this.pendingAt < this.pendingEnd) return this.deliver(onRecord);
+    const bytes = this.read();
+    if (bytes === 0) return 0;
+    if (this.copy === 0) {
+      this.copyBytes = Math.min(this.ring.capacity, POLL_COPY_BYTES);
+      this.copy = this.ring.mem.reserve(this.copyBytes, 64);
+    }
+    const take = Math.min(bytes, this.copyBytes);
+    const from = this.offset;
+    this.u8.copyWithin(this.copy, from, from + take);
+    // Find the whole records in the copy. A torn copy may show any lengths: the release
+    // below rejects it, and then nothing of it is used.
+    let whole = 0;
+    while (whole < take) {
+      const length = this.u16[(this.copy + whole) >>> 1]!;
+      if (length < SLOT_BYTES || length % SLOT_BYTES !== 0 || whole + length > bytes) break;
+      if (whole + length > take) {
+        if (whole === 0 && this.u8[this.copy + OFF_KIND] === KIND_PADDING) whole = length; // a long padding record: nothing to copy
+        break;
+      }
+      whole += length;
+    }
+    if (whole === 0) {
+      // Not even one record: torn by an overwrite (then the release says so), or corrupt.
+      if (this.core.ringRelease(this.r, this.cur, bytes) === R.RING_LAPPED) return -1;
+      throw new TickwireError("LENGTH", `ring ${this.ring.name}: a broken record at offset ${from} in a batch that was not overwritten: the ring is corrupt`);
+    }
+    if (!this.release(whole)) return -1;
+    this.pendingAt = this.copy;
+    this.pendingEnd = this.copy + Math.min(whole, take);
+    const records = this.deliver(onRecord);
+    return records === 0 ? PADDING_ONLY : records;
+  }
+
+  private deliver(onRecord: (offset: number) => void): number {
+    let records = 0;
+    while (this.pendingAt < this.pendingEnd) {
+      const at = this.pendingAt;
+      const length = this.u16[at >>> 1]!;
+      this.pendingAt += length;
+      if (this.u8[at + OFF_KIND] !== KIND_PADDING) {
+        records++;
+        onRecord(at);
+      }
+    }
+    return records;
   }
 
   /**
    * Waits until `read()` would find data: checks `spins` times (about 10 ns each), then
-   * parks with Atomics.wait (in a worker; the writer notifies only when a reader is
+   * parks with Atomics.wait (in a worker; the writer notifies only when a reader may be
    * parked). A wake from a park costs ~10 µs on a small VM, so a latency-sensitive reader
    * of a steady feed spins longer (e.g. 5000 ≈ 50 µs); a reader that may share its core
-   * with the writer should park early. Returns false on timeout.
+   * with the writer should park early. `timeoutMs` is a finite number of ms (default
+   * 1000). Returns false on timeout.
    */
-  wait(timeoutMs = Infinity, spins = SPIN_BEFORE_PARK): boolean {
+  wait(timeoutMs = 1000, spins = SPIN_BEFORE_PARK): boolean {
+    checkTimeout(timeoutMs, `ring ${this.ring.name}: wait timeoutMs`);
+    checkInt(spins, 0, 1e9, `ring ${this.ring.name}: wait spins`);
+    if (this.pendingAt < this.pendingEnd) return true;
     for (let i = 0; i < spins; i++) if (this.ready()) return true;
     return parkSync(this.i32, this.r + R.RH_READER_WAITERS, this.r + R.RH_READER_FUTEX, timeoutMs, () => this.ready());
   }
 
   /** Like {@link RingReader.wait} without blocking the thread: for an event loop (Atomics.waitAsync). */
-  waitAsync(timeoutMs = Infinity): Promise<boolean> {
-    if (this.ready()) return Promise.resolve(true);
+  waitAsync(timeoutMs = 1000): Promise<boolean> {
+    try {
+      checkTimeout(timeoutMs, `ring ${this.ring.name}: waitAsync timeoutMs`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.pendingAt < this.pendingEnd || this.ready()) return Promise.resolve(true);
     return parkAsync(this.i32, this.r + R.RH_READER_WAITERS, this.r + R.RH_READER_FUTEX, timeoutMs, () => this.ready());
   }
 
@@ -346,7 +487,7 @@ export class RingReader {
    * and commit (padding it, counted in stats().unblocked), so reading goes on. Returns the
    * bytes given up, 0 if nothing was blocked. Call it only after the reader has found
    * nothing to read, with a backlog, for longer than any live writer takes to commit: a
-   * writer still writing there loses its records.
+   * writer still writing there loses its records (its commit fails with GIVEN_UP).
    */
   unblock(): number {
     const bytes = this.core.ringUnblock(this.r, this.cur);
@@ -354,11 +495,31 @@ export class RingReader {
     return bytes;
   }
 
+  /**
+   * MPSC: the offset of the first claim that starts after `offset` in the last read, or
+   * the read's end: where to resume past a record that cannot be walked. @internal
+   */
+  claimStartAfter(offset: number): number {
+    const start = this.offset;
+    const end = start + this.u32[(this.cur + R.CUR_BYTES) >>> 2]!;
+    const head = this.ring.head;
+    const capacity = this.ring.capacity;
+    const meta = (this.r + R.RING_HEADER_BYTES + capacity) >>> 2;
+    for (let o = offset + SLOT_BYTES - ((offset - start) % SLOT_BYTES); o < end; o += SLOT_BYTES) {
+      const pos = head + (o - start);
+      const stamp = pos / SLOT_BYTES + 1;
+      const cell = meta + ((pos % capacity) / SLOT_BYTES) * 2;
+      const hi = this.u32[cell + 1]!;
+      if (this.u32[cell] === stamp % 4294967296 && (hi & 0xffff) === Math.floor(stamp / 4294967296) % 65536 && hi >>> 16 !== 0) return o;
+    }
+    return end;
+  }
+
   /** Broadcast: leaves the ring (stats only: a broadcast writer never waits for readers). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.ring.type === "broadcast") Atomics.sub(this.u32, (this.r + R.RH_READERS) >>> 2, 1);
+    if (this.broadcast) Atomics.sub(this.u32, (this.r + R.RH_READERS) >>> 2, 1);
   }
 
   // read() only looks (it moves nothing but a lapped broadcast cursor), so it is the readiness test.
@@ -367,24 +528,23 @@ export class RingReader {
   }
 }
 
-// Parking on a ring's futex. The waiter registers in `waiters` before it reads the futex
-// and re-checks `ready`: the other side bumps the futex only when it sees a waiter, after
-// making its change, so either the re-check sees the change or the wait returns at once.
+// Parking on a ring's futex. The waiter sets the `waiters` flag before it reads the futex
+// and re-checks `ready`; the other side, after making its change, clears the flag, bumps the
+// futex and notifies only when it finds the flag set: so either the re-check sees the change
+// or the wait returns at once. Only the waker clears the flag (a waiter leaving cannot know
+// whether another is parked), so a waiter that dies parked costs one spare notify, not one
+// per commit for good.
 function parkSync(i32: Int32Array, waitersAt: number, futexAt: number, timeoutMs: number, ready: () => boolean): boolean {
   const waiters = waitersAt >>> 2;
   const futex = futexAt >>> 2;
   const deadline = performance.now() + timeoutMs;
-  Atomics.add(i32, waiters, 1);
-  try {
-    for (;;) {
-      const seen = Atomics.load(i32, futex);
-      if (ready()) return true;
-      const left = deadline - performance.now();
-      if (left <= 0) return false;
-      Atomics.wait(i32, futex, seen, left);
-    }
-  } finally {
-    Atomics.sub(i32, waiters, 1);
+  for (;;) {
+    Atomics.store(i32, waiters, 1);
+    const seen = Atomics.load(i32, futex);
+    if (ready()) return true;
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    Atomics.wait(i32, futex, seen, left);
   }
 }
 
@@ -392,25 +552,21 @@ async function parkAsync(i32: Int32Array, waitersAt: number, futexAt: number, ti
   const waiters = waitersAt >>> 2;
   const futex = futexAt >>> 2;
   const deadline = performance.now() + timeoutMs;
-  Atomics.add(i32, waiters, 1);
-  try {
-    for (;;) {
-      const seen = Atomics.load(i32, futex);
-      if (ready()) return true;
-      const left = deadline - performance.now();
-      if (left <= 0) return false;
-      const result = Atomics.waitAsync(i32, futex, seen, left);
-      if (!result.async) continue;
-      // A pending waitAsync does not keep Node's event loop alive; a timer does. It must
-      // outlast the wait's own timeout (whose expiry is not a loop event), so add a margin.
-      const keepAlive = setTimeout(() => {}, Math.min(left + 1000, 2 ** 31 - 1));
-      try {
-        await result.value;
-      } finally {
-        clearTimeout(keepAlive);
-      }
+  for (;;) {
+    Atomics.store(i32, waiters, 1);
+    const seen = Atomics.load(i32, futex);
+    if (ready()) return true;
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    const result = Atomics.waitAsync(i32, futex, seen, left);
+    if (!result.async) continue;
+    // A pending waitAsync does not keep Node's event loop alive; a timer does. It must
+    // outlast the wait's own timeout (whose expiry is not a loop event), so add a margin.
+    const keepAlive = setTimeout(() => {}, Math.min(left + 1000, 2 ** 31 - 1));
+    try {
+      await result.value;
+    } finally {
+      clearTimeout(keepAlive);
     }
-  } finally {
-    Atomics.sub(i32, waiters, 1);
   }
 }

@@ -17,9 +17,9 @@ export interface CoreExports {
   renderJson(src: number, bytes: number, mode: number, table: number, broker: number, brokerLen: number,
     timestampMs: number, out: number, outCap: number, ends: number, maxRecords: number, status: number): number;
   ringClaim(ring: number, cursor: number, bytes: number): number;
-  ringCommit(ring: number, cursor: number, bytes: number, records: number): number;
+  ringCommit(ring: number, cursor: number, bytes: number): number;
   ringRead(ring: number, cursor: number): number;
-  ringRelease(ring: number, cursor: number, bytes: number, records: number): number;
+  ringRelease(ring: number, cursor: number, bytes: number): number;
   ringJoin(ring: number, cursor: number): void;
   ringBacklog(ring: number, cursor: number): number;
   ringUnblock(ring: number, cursor: number): number;

@@ -1,5 +1,5 @@
 // An in-memory tick source and a checking consumer for processor tests and benchmarks.
-import { layout as L, type SymbolTable, type TickwireMemory, type RingReader } from "../../src/index.js";
+import { layout as L, exchangeCode, type SymbolTable, type TickwireMemory, type RingReader } from "../../src/index.js";
 
 /** Interns `n` NSE-like symbols and returns their ids. */
 export function internSymbols(table: SymbolTable, n: number): number[] {
@@ -14,10 +14,14 @@ export class TickSource {
   readonly sent: Uint32Array;
   private next = 0;
   readonly region: number;
+  private readonly exchanges: Uint8Array;
 
-  constructor(private readonly mem: TickwireMemory, private readonly ids: number[], readonly batchRecords: number) {
+  constructor(private readonly mem: TickwireMemory, private readonly ids: number[], readonly batchRecords: number, symbols: SymbolTable) {
     this.sent = new Uint32Array(Math.max(...ids) + 1);
     this.region = mem.allocate(batchRecords * L.LTP_BYTES, 64);
+    // The table is authoritative for a symbol's exchange and decimals: records carry its values.
+    this.exchanges = new Uint8Array(this.sent.length);
+    for (const id of ids) this.exchanges[id] = exchangeCode(symbols.get(id).exchange);
   }
 
   /** Fills the region with the next batch; returns its byte length. */
@@ -31,7 +35,8 @@ export class TickSource {
       u32[w] = L.LTP_BYTES | (L.KIND_LTP << 16) | (L.FORMAT_VERSION << 24);
       u32[w + 1] = id;
       u32[w + 2] = seq;
-      this.mem.u8[this.region + i * L.LTP_BYTES + L.OFF_EXCHANGE] = 1;
+      this.mem.u8[this.region + i * L.LTP_BYTES + L.OFF_EXCHANGE] = this.exchanges[id]!;
+      this.mem.u8[this.region + i * L.LTP_BYTES + L.OFF_PRICE_DECIMALS] = 2;
       u32[w + 8] = seq * 3 + id; // ltp (scaled), a check value
     }
     return this.batchRecords * L.LTP_BYTES;

@@ -5,12 +5,16 @@
 //   words 16-47 (slots 1-2, QUOTE+)    from v1 = word 16
 //   words 48-95 (slots 3-5, DEPTH)     from v3 = word 48
 // Words 0 (length/kind/version), 1 (symbolId) and 6 (exchange/decimals/flags)
-// are the header the codec checks. A merged record has v0 ≥ v1 ≥ v3.
+// are the header the codec checks. A merged record has v0 ≥ v1 ≥ v3. In a DEPTH
+// record the best bid/ask words (30-35) are copies of level 0 of the book, as the
+// format requires (and the cache keeps when a QUOTE lands on a kept book).
 import { layout as L } from "../../src/index.js";
 
 const HEADER_WORDS = new Set([0, 1, 6]);
 const FIRST = [0, 16, 48];
 const END = [16, 48, 96];
+/** Best bid/ask words → the level-0 book words they repeat in a DEPTH record. */
+const BOOK_TOP = new Map([[30, 48], [31, 49], [32, 68], [33, 69], [34, 50], [35, 70]]);
 
 /** Word j of a group whose counter is v. */
 export function word(v: number, j: number): number {
@@ -30,6 +34,7 @@ export function writeRecord(u32: Uint32Array, w: number, id: number, v: number, 
   u32[w + 1] = id;
   u32[w + 6] = 1 | (2 << 8); // NSE, 2 decimals, no flags
   for (let j = 2; j < bytes / 4; j++) if (!HEADER_WORDS.has(j)) u32[w + j] = word(v, j);
+  if (kind === L.KIND_DEPTH) for (const [top, book] of BOOK_TOP) u32[w + top] = u32[w + book]!;
   return bytes;
 }
 
@@ -48,9 +53,12 @@ export function checkRecord(u32: Uint32Array, w: number, id: number, ordered = t
     if (ordered && v > prev) return `group ${g} is newer (${v}) than the group before (${prev})`;
     prev = v;
     for (let j = FIRST[g]!; j < END[g]!; j++) {
-      if (HEADER_WORDS.has(j)) continue;
+      if (HEADER_WORDS.has(j) || (kind === L.KIND_DEPTH && BOOK_TOP.has(j))) continue;
       if (u32[w + j] !== word(v, j)) return `torn: word ${j} is ${u32[w + j]} for counter ${v} of group ${g}`;
     }
+  }
+  if (kind === L.KIND_DEPTH) {
+    for (const [top, book] of BOOK_TOP) if (u32[w + top] !== u32[w + book]) return `best bid/ask word ${top} is not level 0's word ${book}`;
   }
   return "";
 }

@@ -27,15 +27,14 @@ while (seq < data.total) {
   const n = Math.min(1 + ((x >>> 8) % data.maxBatch), data.total - seq, Math.floor(ring.maxClaim / size));
   const at = writer.claim(n * size, 10_000);
   for (let i = 0; i < n; i++) {
-    const p = at + i * size;
-    mem.u32[p >>> 2] = size | (kind << 16) | (L.FORMAT_VERSION << 24); // length, kind, version
-    mem.u32[(p + L.OFF_SYMBOL_ID) >>> 2] = data.id;
-    v.wrap(p);
+    v.wrap(at + i * size).init(kind as Kind);
+    v.exchange = 1;
+    v.symbolId = data.id;
     v.seq = seq;
     v.setScaled(L.OFF_LTP, seq * 7 + data.id);
     seq++;
   }
-  writer.commit(n * size, n);
+  writer.commit(n * size);
 }
 if (data.done !== undefined) {
   Atomics.add(mem.i32, data.done >>> 2, 1);
