@@ -20,8 +20,8 @@ import { checkHeader, checkRecord, checkBook, POW10_F64 } from "./record";
 }
 
 // Encode: v at d decimals is the integer m with m / 10^d == v, the double nearest the
-// decimal: m = round half away from zero of v × 10^d (2500.05 × 100 = 250004.99999999997
-// -> 250005), then the division proves it (2500.055 at 2 gives 250006, and 2500.06 !=
+// decimal: m = round half away from zero of v × 10^d (1.15 × 100 = 114.99999999999999
+// -> 115), then the division proves it (2500.055 at 2 gives 250006, and 2500.06 !=
 // 2500.055: ERR_PRECISION, never a silent rounding). |m| < 2^51 makes both steps exact.
 // Decode: m / 10^d, the double nearest the decimal (what parseFloat gives for its text).
 // Returns 0, ERR_PRICE (not finite, or |m| beyond MAX_SCALED_PRICE) or ERR_PRECISION.

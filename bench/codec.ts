@@ -103,6 +103,8 @@ function makeMessage(ins: Instrument, mode: Kind, seq: number): MarketDataMessag
       totalBuyQuantity: int(0, 2 ** 40), totalSellQuantity: int(0, 2 ** 40),
       upperCircuit: px(2000), lowerCircuit: px(-2000), depth: { buy: side(-1), sell: side(1) },
     });
+    // In a Depth record the best bid/ask are level 0 of the book: let writeMessage take them from it.
+    delete msg.bid; delete msg.ask; delete msg.bidQuantity; delete msg.askQuantity;
   }
   return msg;
 }
@@ -198,16 +200,20 @@ for (const d of [LTP, QUOTE, DEPTH]) {
     const wField = mem.u32[(status + 4) >>> 2]!;
     check(w < 0 && w === j && wIndex === js.status[0] && wField === js.status[1] && wIndex === 2, `bad input (${what}): Wasm ${w}@${wIndex}/${wField}, JS ${j}@${js.status[0]}/${js.status[1]}`);
   }
-  // Rounding half away from zero, negative prices.
+  // Exact conversion of products that fall either side of the integer, negative prices.
   const p = scratch;
   mem.u8.copyWithin(p, d.stage, d.stage + d.rec);
   mem.u8[p + L.OFF_PRICE_DECIMALS] = 2;
-  const prices = [2500.05, -0.125, 0.125, -2500.05, 1.005, 0.0049999, -3e13];
-  const offs = [L.OFF_LTP, L.OFF_AVG_PRICE, L.OFF_OPEN, L.OFF_HIGH, L.OFF_LOW, L.OFF_CLOSE, L.OFF_BID];
+  const prices = [2500.05, -0.13, 1.15, -2500.05, 4.35, 0.29, -2e13];
+  const offs = [L.OFF_LTP, L.OFF_AVG_PRICE, L.OFF_OPEN, L.OFF_HIGH, L.OFF_LOW, L.OFF_CLOSE, L.OFF_UPPER_CIRCUIT];
   offs.forEach((o, i) => { f64[(p + o) >>> 3] = prices[i]!; });
   const a = mem.allocate(d.rec);
   const b = mem.allocate(d.rec);
-  check(codec.encode(p, d.rec, a) === 1 && js.encode(p, d.rec, b) === 1 && sameBytes(a, b, d.rec), "rounding: Wasm = JS");
+  check(codec.encode(p, d.rec, a) === 1 && js.encode(p, d.rec, b) === 1 && sameBytes(a, b, d.rec), "exact conversion: Wasm = JS");
+  // More decimals than the record's: refused by both, naming the same field.
+  f64[(p + L.OFF_CLOSE) >>> 3] = 1.005;
+  const we = rawEncode(p, d.rec, a, status);
+  check(we === L.ERR_PRECISION && js.encode(p, d.rec, b) === we && mem.u32[(status + 4) >>> 2] === L.OFF_CLOSE && js.status[1] === L.OFF_CLOSE, "precision: Wasm = JS");
 }
 
 // The renderer's output parses to the same values as the reference renderer's, byte for byte.

@@ -74,8 +74,7 @@ const records = mem.allocate(KEYS * L.LTP_BYTES);
 const view = new TickView(mem.buffer);
 orderedKeys.forEach((k, i) => {
   view.wrap(records + i * L.LTP_BYTES).init(Kind.LTP);
-  view.symbolId = orderedIds[i]!;
-  view.exchange = k.exchange === "NSE" ? L.EXCHANGE_NSE : L.EXCHANGE_NFO;
+  view.setSymbol(symbols.get(orderedIds[i]!));
 });
 const out = mem.allocate(BATCH * 2, 64);
 const outView = new Uint16Array(mem.buffer, out, BATCH);
@@ -254,8 +253,7 @@ function cacheTable(): ResultTable {
       for (let i = 0; i < KEYS; i++) {
         const k = i % symbolsUsed;
         view.wrap(region + i * size).init(kind);
-        view.symbolId = orderedIds[k]!;
-        view.exchange = orderedKeys[k]!.exchange === "NSE" ? L.EXCHANGE_NSE : L.EXCHANGE_NFO;
+        view.setSymbol(symbols.get(orderedIds[k]!));
         view.seq = i;
       }
       const apply: number[] = [];

@@ -291,6 +291,13 @@ function singleThreadCosts(): ResultTable {
   const ix = new Int32Array(new SharedArrayBuffer(256));
   const OPS = 1024;
   const REPS = 50;
+  // Valid records everywhere in the probe rings' data areas, so the claims below can commit
+  // without writing (a commit checks every record it publishes: that check is part of its cost).
+  // Claims of 64 bytes and of 64 KiB never wrap in these rings, so no padding lands among them.
+  for (const name of ["probe", "probe-m", "probe-b"]) {
+    const data = pool.get(name).offset + 768;
+    for (let i = 0, w = data >>> 2; i < RING_BYTES / 64; i++, w += WORDS) fillRecord(u32, w, i, 0);
+  }
   const drain = () => { for (let b = reader.read(); b > 0; b = reader.read()) reader.release(b); };
   const fill1024 = () => { const at = writer.tryClaim(OPS * 64); writer.commit(OPS * 64); return at; };
   const sample = (setup: () => void, body: () => void) => {
@@ -317,6 +324,23 @@ function singleThreadCosts(): ResultTable {
   const write = sample(() => { drain(); base = fill1024() >>> 2; }, () => { for (let i = 0, w = base; i < OPS; i++, w += WORDS) fillRecord(u32, w, i, 0); });
   const readWords = sample(() => { drain(); base = fill1024() >>> 2; }, () => { let s = 0; for (let i = 0, w = base; i < OPS; i++, w += WORDS) s = (s + sumRecord(u32, w)) | 0; sink += s; });
   drain();
+  // A broadcast consumer: 1024 records published as one claim, read in place (read, read the
+  // 16 words, release: the caller must discard its sums if release says overwritten) vs poll()
+  // (copy the batch out, check it was not overwritten, then hand each record over: what the
+  // proxy and other consumers use). Per record.
+  const br = pool.get("probe-b").reader();
+  const publish1024 = () => { for (let b; (b = br.read()) > 0;) br.release(b); bw.tryClaim(OPS * 64); bw.commit(OPS * 64); };
+  const inPlace = sample(publish1024, () => {
+    const bytes = br.read();
+    let s = 0;
+    for (let w = br.offset >>> 2, end = w + (bytes >>> 2); w < end; w += WORDS) s = (s + sumRecord(u32, w)) | 0;
+    if (br.release(bytes)) sink += s;
+  });
+  const polled = sample(publish1024, () => {
+    let s = 0;
+    br.poll((at) => { s = (s + sumRecord(u32, at >>> 2)) | 0; });
+    sink += s;
+  });
   const ns = (x: number) => fmt(x);
   return {
     title: "Rings: where a record's time goes, ns (one thread, no contention)",
@@ -329,13 +353,18 @@ function singleThreadCosts(): ResultTable {
       ["bare ring: publish + poll an index (Atomics.store + Atomics.load)", ns(bare)],
       ["write the 16 words of a record", ns(write)],
       ["read the 16 words of a record and sum them", ns(readWords)],
+      ["broadcast reader, in place: read, sum the 16 words, release (1024-record batch)", ns(inPlace)],
+      ["broadcast reader, poll(): copy, check intact, hand over, sum the 16 words (1024-record batch)", ns(polled)],
       ["cache line round trip between two worker threads (ping-pong, cross-thread; median of the gate checks)", rttText(rttLog)],
     ],
     note: `Medians of 31 samples of ${REPS} × ${OPS} operations in the main thread (sink ${sink & 1}). Per record committed on its ` +
       `own, the writer's two Wasm calls cost ${fmt(claimCommit)} ns against ${fmt(bare)} ns for the bare ring's index store and load ` +
       `(a claim of n records costs the same, so batches divide it by n). Cross-thread, a record published on its own also ` +
       `moves its data line and the tail line from the writer's core to the reader's, each hand-over about half the round trip ` +
-      `above: at batch 1 that, not the calls, sets the rate of tickwire and of the bare ring alike. ${env}.`,
+      `above: at batch 1 that, not the calls, sets the rate of tickwire and of the bare ring alike. A commit walks and checks the ` +
+      `records it publishes (headers, a DEPTH record's book) and counts them. A broadcast poll() copies the batch before it ` +
+      `checks it, so that its callback only ever sees records proven intact: ${fmt(polled - inPlace)} ns a record over reading ` +
+      `in place, where the caller must itself discard what it made of a batch found overwritten. ${env}.`,
   };
 }
 

@@ -7,7 +7,7 @@ import { TickwireMemory } from "../src/index.js";
 import { LastValueCache } from "../src/cache/last-value-cache.js";
 import { startWorker } from "../src/node/start-worker.js";
 import { writeRecord, checkRecord } from "./workers/lvc-pattern.js";
-import { firstMessage } from "./helpers/workers.js";
+import { firstMessage, WorkerGroup, untilCount } from "./helpers/workers.js";
 
 const SYMBOLS = 24;
 
@@ -17,19 +17,22 @@ async function hammer(writers: number, readers: number, runMs: number) {
   const cache = LastValueCache.create(mem, { capacity: SYMBOLS });
   const flags = mem.allocate(8, 8); // i32 stop, i32 ready count
   const handle = mem.handle();
-  const w = Array.from({ length: writers }, (_, writer) => firstMessage(startWorker(new URL("./workers/lvc-writer.ts", import.meta.url), {
-    workerData: { handle, cache: cache.offset, flags, writer, writers, symbols: SYMBOLS, batch: 64 },
-  }), runMs + 30_000));
-  const r = Array.from({ length: readers }, () => firstMessage(startWorker(new URL("./workers/lvc-reader.ts", import.meta.url), {
-    workerData: { handle, cache: cache.offset, flags, symbols: SYMBOLS, monotonic: writers === 1 },
-  }), runMs + 30_000));
-  // Start the clock once every worker is running (starting a tsx worker takes a while).
-  const ready = flags >>> 2;
-  const deadline = Date.now() + 30_000;
-  while (Atomics.load(mem.i32, ready + 1) < writers + readers && Date.now() < deadline) await new Promise((f) => setTimeout(f, 10));
-  await new Promise((f) => setTimeout(f, runMs));
-  Atomics.store(mem.i32, ready, 1);
-  return { writers: await Promise.all(w), readers: await Promise.all(r) };
+  const group = new WorkerGroup();
+  try {
+    const w = Array.from({ length: writers }, (_, writer) => firstMessage(group.add(startWorker(new URL("./workers/lvc-writer.ts", import.meta.url), {
+      workerData: { handle, cache: cache.offset, flags, writer, writers, symbols: SYMBOLS, batch: 64 },
+    })), runMs + 30_000));
+    const r = Array.from({ length: readers }, () => firstMessage(group.add(startWorker(new URL("./workers/lvc-reader.ts", import.meta.url), {
+      workerData: { handle, cache: cache.offset, flags, symbols: SYMBOLS, monotonic: writers === 1 },
+    })), runMs + 30_000));
+    // Start the clock once every worker is running (starting a tsx worker takes a while).
+    await untilCount(mem.i32, flags + 4, writers + readers, 60_000, "cache workers ready");
+    await new Promise((f) => setTimeout(f, runMs));
+    Atomics.store(mem.i32, flags >>> 2, 1);
+    return { writers: await Promise.all(w), readers: await Promise.all(r) };
+  } finally {
+    await group.terminate();
+  }
 }
 
 test("the pattern checker catches a torn record and a stale field group", () => {

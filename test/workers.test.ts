@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { TickView, Kind, layout as L, writeMessage, readMessage } from "../src/index.js";
 import { startWorker } from "../src/node/start-worker.js";
 import { setup, sampleTick } from "./helpers/fixtures.js";
-import { firstMessage } from "./helpers/workers.js";
+import { firstMessage, WorkerGroup } from "./helpers/workers.js";
 
 const WORKERS = 4;
 
@@ -18,10 +18,16 @@ test("workers instantiating the core on one memory keep each other's data, and s
   const mailbox = mem.allocate(WORKERS * L.QUOTE_BYTES);
   const flags = mem.allocate(WORKERS * 4);
 
-  const results = await Promise.all(Array.from({ length: WORKERS }, (_, worker) => firstMessage(
-    startWorker(new URL("./workers/core-worker.ts", import.meta.url), {
-      workerData: { handle: mem.handle(), table: table.offset, worker, workers: WORKERS, iterations: 300, records: 256, mailbox, flags },
-    }), 60_000)));
+  const group = new WorkerGroup();
+  let results: any[];
+  try {
+    results = await Promise.all(Array.from({ length: WORKERS }, (_, worker) => firstMessage(
+      group.add(startWorker(new URL("./workers/core-worker.ts", import.meta.url), {
+        workerData: { handle: mem.handle(), table: table.offset, worker, workers: WORKERS, iterations: 300, records: 256, mailbox, flags },
+      })), 60_000)));
+  } finally {
+    await group.terminate();
+  }
 
   results.forEach((r, w) => {
     assert.equal(r.errors, [], `worker ${w}`);

@@ -5,9 +5,12 @@
 //     by 10^priceDecimals), over one contiguous batch; src and dst in the same buffer,
 //     in place when equal;
 //   - every header checked as checkRecord does (truncation, version, kind, length,
-//     exchange, priceDecimals); padding records copied and skipped;
-//   - encode rounds half away from zero from the f64 product and rejects non-finite or
-//     |scaled| > 2^53 - 1, reporting the record index and the field's offset;
+//     exchange, priceDecimals), and a DEPTH record's best bid/ask against level 0 of its
+//     book (the source when decoding, the result when encoding); padding records copied
+//     and skipped;
+//   - encode rounds the f64 product half away from zero, then proves m / 10^d === v
+//     (else ERR_PRECISION) and rejects non-finite or |scaled| > 2^51 - 1 (ERR_PRICE);
+//     decode rejects |scaled| > 2^51 - 1; both report the record index and the field's offset;
 //   - returns the number of ticks or a negative ERR_* code (then `status[0]` is the
 //     record index and `status[1]` the field offset, 0 for the header), never throws and
 //     never allocates. Output is byte-identical to the Wasm core's (checked by the bench),
@@ -106,13 +109,18 @@ export function createJsCodec(buffer: ArrayBufferLike): JsCodec {
     w[d + 92] = w[s + 92]!; w[d + 93] = w[s + 93]!; w[d + 94] = w[s + 94]!; w[d + 95] = w[s + 95]!;
   }
 
-  // f64 at index fi -> i64 at word index wi, rounded half away from zero as the Wasm core
-  // does (y - trunc(y) is exact, so the test is too). False for non-finite or |x| > 2^53 - 1.
+  // The code of the last bad price (ERR_PRICE or ERR_PRECISION).
+  let priceError = 0;
+
+  // f64 at index fi -> i64 at word index wi, by the exactness rule of the Wasm core: the
+  // rounded product m, then m / pow must give the price back. False (priceError set) otherwise.
   function encodePrice(fi: number, wi: number, pow: number): boolean {
-    const y = f64[fi]! * pow;
+    const v = f64[fi]!;
+    const y = v * pow;
     const t = Math.trunc(y);
     const x = Math.abs(y - t) >= 0.5 ? (y < 0 ? t - 1 : t + 1) : t;
-    if (!(Math.abs(x) <= MAX)) return false;
+    if (!(Math.abs(x) <= MAX)) { priceError = L.ERR_PRICE; return false; }
+    if (x / pow !== v) { priceError = L.ERR_PRECISION; return false; }
     u32[wi] = x;
     i32[wi + 1] = Math.floor(x / TWO_32);
     return true;
@@ -140,28 +148,40 @@ export function createJsCodec(buffer: ArrayBufferLike): JsCodec {
     return 0;
   }
 
-  // i64 at word index wi -> f64 at index fi. Dividing an exact integer by an exact power
-  // of ten gives the double nearest the decimal, as in the Wasm core.
-  function decodePrice(wi: number, fi: number, pow: number): void {
-    f64[fi] = (i32[wi + 1]! * TWO_32 + u32[wi]!) / pow;
+  // checkBook of assembly/record.ts: a DEPTH record (byte offset p) whose best bid/ask are level 0.
+  function bookOk(p: number): boolean {
+    const w = p >>> 2;
+    return u32[w + 30] === u32[w + 48] && u32[w + 31] === u32[w + 49] && u32[w + 34] === u32[w + 50]
+      && u32[w + 32] === u32[w + 68] && u32[w + 33] === u32[w + 69] && u32[w + 35] === u32[w + 70];
   }
 
-  function decodePrices(p: number, q: number, kind: number, pow: number): void {
+  // i64 at word index wi -> f64 at index fi. Dividing an exact integer by an exact power
+  // of ten gives the double nearest the decimal, as in the Wasm core. False beyond ±(2^51 - 1).
+  function decodePrice(wi: number, fi: number, pow: number): boolean {
+    const hi = i32[wi + 1]!;
+    const m = hi * TWO_32 + u32[wi]!;
+    if (hi >= 0x80000 || m < -MAX) return false;
+    f64[fi] = m / pow;
+    return true;
+  }
+
+  function decodePrices(p: number, q: number, kind: number, pow: number): number {
     const s = p >>> 2;
     const d = q >>> 3;
-    decodePrice(s + 8, d + 4, pow);
-    if (kind === L.KIND_LTP) return;
-    decodePrice(s + 16, d + 8, pow);
-    decodePrice(s + 18, d + 9, pow);
-    decodePrice(s + 20, d + 10, pow);
-    decodePrice(s + 22, d + 11, pow);
-    decodePrice(s + 24, d + 12, pow);
-    decodePrice(s + 30, d + 15, pow);
-    decodePrice(s + 32, d + 16, pow);
-    decodePrice(s + 40, d + 20, pow);
-    decodePrice(s + 42, d + 21, pow);
-    if (kind === L.KIND_QUOTE) return;
-    for (let k = 24; k < 44; k += 2) decodePrice(s + 2 * k, d + k, pow);
+    if (!decodePrice(s + 8, d + 4, pow)) return L.OFF_LTP;
+    if (kind === L.KIND_LTP) return 0;
+    if (!decodePrice(s + 16, d + 8, pow)) return L.OFF_AVG_PRICE;
+    if (!decodePrice(s + 18, d + 9, pow)) return L.OFF_OPEN;
+    if (!decodePrice(s + 20, d + 10, pow)) return L.OFF_HIGH;
+    if (!decodePrice(s + 22, d + 11, pow)) return L.OFF_LOW;
+    if (!decodePrice(s + 24, d + 12, pow)) return L.OFF_CLOSE;
+    if (!decodePrice(s + 30, d + 15, pow)) return L.OFF_BID;
+    if (!decodePrice(s + 32, d + 16, pow)) return L.OFF_ASK;
+    if (!decodePrice(s + 40, d + 20, pow)) return L.OFF_UPPER_CIRCUIT;
+    if (!decodePrice(s + 42, d + 21, pow)) return L.OFF_LOWER_CIRCUIT;
+    if (kind === L.KIND_QUOTE) return 0;
+    for (let k = 24; k < 44; k += 2) if (!decodePrice(s + 2 * k, d + k, pow)) return k << 3;
+    return 0;
   }
 
   function encode(src: number, bytes: number, dst: number): number {
@@ -179,7 +199,8 @@ export function createJsCodec(buffer: ArrayBufferLike): JsCodec {
       } else {
         if (p !== q) copyFields(p >>> 2, q >>> 2, kind);
         const bad = encodePrices(p, q, kind, POW10[u8[p + L.OFF_PRICE_DECIMALS]!]!);
-        if (bad !== 0) return fail(index, bad, L.ERR_PRICE);
+        if (bad !== 0) return fail(index, bad, priceError);
+        if (kind === L.KIND_DEPTH && !bookOk(q)) return fail(index, 0, L.ERR_BOOK);
         ticks++;
       }
       offset += length;
@@ -201,8 +222,10 @@ export function createJsCodec(buffer: ArrayBufferLike): JsCodec {
       if (kind === L.KIND_PADDING) {
         if (p !== q) copyWords(p >>> 2, q >>> 2, length >>> 2);
       } else {
+        if (kind === L.KIND_DEPTH && !bookOk(p)) return fail(index, 0, L.ERR_BOOK);
         if (p !== q) copyFields(p >>> 2, q >>> 2, kind);
-        decodePrices(p, q, kind, POW10[u8[p + L.OFF_PRICE_DECIMALS]!]!);
+        const bad = decodePrices(p, q, kind, POW10[u8[p + L.OFF_PRICE_DECIMALS]!]!);
+        if (bad !== 0) return fail(index, bad, L.ERR_PRICE);
         ticks++;
       }
       offset += length;

@@ -490,7 +490,8 @@ export class StageView extends RecordView {
  * A price in natural units as a scaled integer at `decimals` (0..9), exactly: the
  * integer m with m / 10^decimals === value, so `value` must be the double nearest a
  * decimal of at most `decimals` digits — what `2500.05` or `parseFloat("2500.05")` is.
- * 2500.05 at 2 is 250005 (though 2500.05 × 100 is 250004.99999999997); 2500.055 at 2,
+ * 2500.05 at 2 is 250005 (though 2500.05 × 100 is 250005.00000000003, and 1.15 × 100 is
+ * 114.99999999999999: the product is rounded, then the division proves it); 2500.055 at 2,
  * 0.004 at 2 and 1.005 at 2 are PRECISION errors (never rounded away), and so is
  * 0.1 + 0.2 (0.30000000000000004) — round it first (Math.round(v * 100) / 100).
  * Throws PRICE for a value that is not a finite number or beyond ±(2^51 - 1) scaled.
