@@ -17,10 +17,11 @@ const CODES: ReadonlyMap<string, number> = new Map(
 
 /** Code of an exchange name, or 0 when the name is not one of {@link ExchangeName}. */
 export function exchangeCode(name: string): number {
-  return CODES.get(name) ?? 0;
+  return typeof name === "string" ? CODES.get(name) ?? 0 : 0;
 }
 
 /** Name of an exchange code, or undefined when the code is not 1..14. */
 export function exchangeName(code: number): ExchangeName | undefined {
-  return code >= 1 && code <= L.EXCHANGE_COUNT ? (EXCHANGE_NAMES[code] as ExchangeName) : undefined;
+  // Only a number: "5", 5n or [5] would compare (or coerce) their way to an exchange.
+  return typeof code === "number" && Number.isInteger(code) && code >= 1 && code <= L.EXCHANGE_COUNT ? (EXCHANGE_NAMES[code] as ExchangeName) : undefined;
 }

@@ -86,6 +86,8 @@ export abstract class RecordView {
 
   /** @param source - an ArrayBuffer or SharedArrayBuffer, or a typed array / DataView (8-byte aligned) to confine the view to. */
   constructor(source: ArrayBufferLike | ArrayBufferView) {
+    // Abstract in TypeScript only: plain JS could still make one, with no way to read a price.
+    if (new.target === RecordView) throw new TickwireError("ARGUMENT", "RecordView is abstract: make a TickView (records) or a StageView (the stage form)");
     let buffer: ArrayBufferLike;
     if (source instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && source instanceof SharedArrayBuffer)) {
       buffer = source;
@@ -349,15 +351,17 @@ export abstract class RecordView {
 
   /** Checks that the field at `fieldOffset` may be written: inside the record's kind and a region the caller owns. */
   protected writable(fieldOffset: number): void {
-    if (this.at + fieldOffset < this.writableEnd) return;
     let bytes: number = L.SLOT_BYTES;
     if (fieldOffset >= L.SLOT_BYTES) {
+      // The record's kind is read at every write past slot 0: another view (or thread) may
+      // have re-made the record a smaller kind since this view proved its span.
       const kind = this.u8[this.at + L.OFF_KIND]!;
       bytes = isKind(kind) && this.u8[this.at + L.OFF_VERSION] === L.FORMAT_VERSION && this.u16[this.at >>> 1] === recordBytes(kind) ? recordBytes(kind) : 0;
       if (fieldOffset >= bytes) {
         throw new TickwireError("KIND", `record at ${this.at}: offset ${fieldOffset} is a ${fieldOffset < L.QUOTE_BYTES ? "Quote" : "Depth"} field, and this record is ${bytes ? `kind ${kind}` : "not a tick record (init it first)"}`);
       }
     }
+    if (this.at + bytes <= this.writableEnd) return;
     this.proveWritable(bytes, "write");
   }
 

@@ -168,6 +168,7 @@ export class SymbolPartitioner extends PartitionMap {
   addPartition(spec: PartitionSpec = {}): Rebalance & { partition: number } {
     checkObject(spec, "addPartition: spec");
     const [partition, weight] = [...normalise([spec], this.slotCount, this.weights)][0]!;
+    slotQuotas(this.slotCount, new Map([...this.weights, [partition, weight]])); // refuse before changing anything
     this.weights.set(partition, weight);
     return { partition, ...this.rebalance([]) };
   }
@@ -305,6 +306,16 @@ export class SymbolPartitioner extends PartitionMap {
     if (typeof rebalance !== "object" || rebalance === null || !Array.isArray(rebalance.moves) || !Array.isArray(rebalance.unpinned)) {
       throw new TickwireError("ARGUMENT", `symbolsMoved: give a Rebalance (what a change of the map returned), got ${describe(rebalance)}`);
     }
+    rebalance.moves.forEach((m, i) => {
+      if (typeof m !== "object" || m === null || !Number.isInteger(m.slot) || !Number.isInteger(m.from) || !Number.isInteger(m.to)) {
+        throw new TickwireError("ARGUMENT", `symbolsMoved: moves[${i}] is ${describe(m)}, not a slot move`);
+      }
+    });
+    rebalance.unpinned.forEach((u, i) => {
+      if (typeof u !== "object" || u === null || typeof u.key !== "string" || u.key.indexOf(":") < 1 || !Number.isInteger(u.partition)) {
+        throw new TickwireError("ARGUMENT", `symbolsMoved: unpinned[${i}] is ${describe(u)}, not a dropped pin`);
+      }
+    });
     const symbols = this.symbols;
     if (!symbols) throw new TickwireError("ARGUMENT", "symbolsMoved: this partition map was made without a symbol table");
     const bySlot = new Map<number, SlotMove>();
@@ -358,9 +369,12 @@ export class SymbolPartitioner extends PartitionMap {
   }
 }
 
+/** Largest weight: slot count × weight, and the sum of 4096 of them, stay far from overflowing. */
+const MAX_WEIGHT = 1e9;
+
 function checkWeight(weight: unknown, what: string): asserts weight is number {
-  if (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0) {
-    throw new TickwireError("ARGUMENT", `${what}: weight must be a finite number ≥ 0, got ${describe(weight)}`);
+  if (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0 || weight > MAX_WEIGHT) {
+    throw new TickwireError("ARGUMENT", `${what}: weight must be a number from 0 to ${MAX_WEIGHT}, got ${describe(weight)}`);
   }
 }
 

@@ -9,6 +9,8 @@
 // and return numbers only and the host lays out every region.
 import { instantiate } from "@assemblyscript/loader";
 import type { CoreExports } from "./exports.js";
+import { TickwireError } from "../errors.js";
+import { describe } from "../validate.js";
 
 /** The release build, beside this package's `build/` folder. */
 export const DEFAULT_WASM_URL = new URL("../../build/tickwire.wasm", import.meta.url);
@@ -21,21 +23,36 @@ export type WasmSource = BufferSource | URL | Response;
  * (a `WebAssembly.Module` is structured-cloneable); instantiating is then cheap.
  */
 export async function compileCore(source: WasmSource = DEFAULT_WASM_URL): Promise<WebAssembly.Module> {
-  if (source instanceof URL) {
-    if (source.protocol === "file:") {
-      // Node 20's fetch cannot read file: URLs; Bun and Deno can, but readFile works in all three.
-      const { readFile } = await import("node:fs/promises");
-      return WebAssembly.compile(await readFile(source));
+  try {
+    if (source instanceof URL) {
+      if (source.protocol === "file:") {
+        // Node 20's fetch cannot read file: URLs; Bun and Deno can, but readFile works in all three.
+        const { readFile } = await import("node:fs/promises");
+        return await WebAssembly.compile(await readFile(source));
+      }
+      return await WebAssembly.compileStreaming(fetch(source));
     }
-    return WebAssembly.compileStreaming(fetch(source));
+    if (typeof Response !== "undefined" && source instanceof Response) return await WebAssembly.compileStreaming(source);
+    if (!(source instanceof ArrayBuffer) && !ArrayBuffer.isView(source)) {
+      throw new TickwireError("ARGUMENT", `compileCore: give the module's bytes, a URL or a Response, got ${describe(source)}`);
+    }
+    return await WebAssembly.compile(source);
+  } catch (e) {
+    if (e instanceof TickwireError) throw e;
+    throw new TickwireError("HANDLE", `compileCore: could not compile the core from ${source instanceof URL ? source.href : describe(source)} (${(e as Error).message})`);
   }
-  if (typeof Response !== "undefined" && source instanceof Response) return WebAssembly.compileStreaming(source);
-  return WebAssembly.compile(source as BufferSource);
 }
 
 /** Instantiates the core on a shared memory. Safe from any number of threads at once. */
 export async function instantiateCore(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<CoreExports> {
-  const { instance } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  if (!(module instanceof WebAssembly.Module)) throw new TickwireError("ARGUMENT", `instantiateCore: module must be a WebAssembly.Module, got ${describe(module)}`);
+  if (!(memory instanceof WebAssembly.Memory)) throw new TickwireError("ARGUMENT", `instantiateCore: memory must be a shared WebAssembly.Memory, got ${describe(memory)}`);
+  let instance: WebAssembly.Instance;
+  try {
+    ({ instance } = await instantiate<Record<string, unknown>>(module, { env: { memory } }));
+  } catch (e) {
+    throw new TickwireError("HANDLE", `instantiateCore: the module does not instantiate on this memory (${(e as Error).message})`);
+  }
   // The raw exports: the loader's demangled wrappers cost ~5 ns a call (measured in
   // bench/codec.ts), and our exports take numbers only, so the wrappers add nothing.
   return instance.exports as unknown as CoreExports;

@@ -1,0 +1,1647 @@
+// Property-based fuzzing of the public API (src/index.ts) with fast-check.
+//
+// THE PROPERTY. Random sequences of calls with hostile arguments run against a small world
+// (a fresh one per sequence, so that fast-check can shrink and replay): a 1 MiB TickwireMemory holding a SymbolTable (6 symbols interned), a LastValueCache, a
+// SymbolPartitioner, a RingPool with an spsc, an mpsc and a broadcast ring (a writer and a
+// reader of each), a BatchCodec, a JsonRenderer, views over the memory, and three user regions
+// from allocate() (A: six valid records, B: the same batch in the stage form, C: empty). After
+// EACH call:
+//   1. it returned normally (and the result passes a cheap check of its documented job: an
+//      id that find() gives back, an offset inside the ring, JSON that parses, ...), or it
+//      threw a TickwireError whose `code` is one of TickwireErrorCode (or, for calls that run
+//      a callback we pass, the callback's own error). Anything else (TypeError, RangeError,
+//      a Wasm RuntimeError, a promise rejected with one) fails, naming the call and arguments;
+//   2. no call took more than HANG_MS;
+//   3. every byte of the memory outside what the call may change is unchanged — compared
+//      byte for byte with a copy kept since the previous call (Buffer.compare is a memcmp:
+//      measured here ~0.1 ms for 4 MiB against ~0.3 ms to hash it with the core's xxh64
+//      export; what costs is touching a fresh memory's pages, ~3 ms a MiB once per world,
+//      hence 1 MiB). A difference is reported with its place: static data, header byte,
+//      region-map byte, "<label> + n", a user region, or free memory.
+//
+// WHAT A CALL MAY CHANGE (the precise variant, not the coarse fallback the issue allows):
+// mem.reserve() is wrapped, so every area tickwire reserves is known and labelled by the
+// object that reserved it ("table" = the symbol table, "table.scratch" = its key scratch;
+// "cache" / "cache.scratch" (status, record, chunk and id scratch); "part" / "part.scratch";
+// "<ring>.hdr" / ".data" / ".meta" (one ring's header, data area and meta area);
+// "<ring>.w" / "<ring>.r" (the writer's and reader's cursors, and the broadcast reader's
+// poll copy); "codec" (its status block); "renderer" (broker, output buffer, ends, status)).
+// Each call names the labels it may change plus its destination ranges:
+//   - memory header, static data (bytes [0, mem.base + 64)) and the region map: never,
+//     except that calls that may reserve (constructors, attach, lazily made scratch) may
+//     raise the header's next-free word, and the newly reserved bytes are then theirs;
+//     allocate(), Ring.create and RingPool.create may also set region-map bits, checked
+//     bit by bit to lie inside the newly reserved range;
+//   - view setters, init, setSymbol, setLevel, setScaled: the record the view points at,
+//     [offset, offset + length), the length its header gives (64 if invalid; init: that of
+//     the kind asked for); nothing at all when they throw — not even bytes past that end
+//     which the view proved writable for a larger record earlier on the same wrap;
+//   - writeMessage: [offset, offset + recordBytes(mode)) and "table", "table.scratch";
+//     on a throw only the table (a full table counts the attempt; no record byte);
+//   - codec encode/decode: [dst, dst + bytes) and "codec";  render: "renderer";
+//   - intern: "table", "table.scratch";  find: "table.scratch";  get: nothing;
+//   - cache.apply: "cache", "cache.scratch";  readInto: [dst, dst + recordBytes);
+//     snapshotIds / snapshotRange: [dst, dst + capacity) and "cache.scratch";
+//     snapshot / forEach: "cache.scratch";  writerExited / close: "cache";
+//   - partitionOf / hashOf: "part.scratch";  partitionOfId: "part" (hash column) and
+//     "part.scratch";  partitionBatch: "part", "part.scratch", [out, out + 2 × outCapacity)
+//     and [partBytes, partBytes + 4 × partitionLimit);  pin, unpin, setWeight, add/remove/
+//     setPartitions, balance: "part", "part.scratch" — and when they throw only
+//     "part.scratch", with the map's partitions, pins and epoch (JS side) unchanged too;
+//   - tryClaim / claim / claimAsync: the ring's hdr, data (wrap padding), meta and writer
+//     cursor;  commit: hdr, meta, the writer cursor and the claim's own bytes;  read: the
+//     reader cursor;  release / poll / wait / waitAsync: hdr and the reader's areas (poll
+//     and forEach also what our re-entrant callback touches: the spsc reader's);
+//     unblock: hdr, meta, data, reader cursor;  ring.writer()/reader(): hdr (a broadcast
+//     reader joins) and a new cursor;  LastValueCache.attach with a writerId: the writer
+//     table of the cache at that offset;  getters, get, owns, attach (new scratch only),
+//     pure functions (scalePrice, formatScaled, to/fromClientJson, readMessage, ...): nothing.
+//
+// HOSTILE ARGUMENTS: in- and out-of-range integers, negatives, NaN, ±Infinity, -0, fractions,
+// 2^32 + x, 2^53, numeric strings, BigInts, null, undefined, {}, [], functions, symbols, an
+// object whose toString/valueOf/Symbol.toPrimitive throw; offsets into the static data, the
+// header, the region map, every tickwire structure and scratch area, free memory, past the
+// end, unaligned; next to good values (the user regions, a ring's current claim) so that the
+// success paths run too. Timeouts are 0..2 ms or invalid, never a valid long one.
+//
+// TWO MORE PROPERTIES, over random valid messages (every mode, prices m / 10^d with |m| < 2^51
+// at random decimals, u64/i64 fields up to their limits, optional fields absent or present):
+// fromClientJson(toClientJson(m)) gives back every field on the wire (at any client mode up to
+// m's), and writeMessage → readMessage gives back m exactly, the record decodes to the stage
+// form and encodes back to the same bytes, and JsonRenderer renders it byte for byte as
+// toClientJson does.
+//
+// The six bugs this fuzzer found when it was written (exchangeName coercing its argument,
+// symbolsMoved walking unchecked entries, the loader passing bad input to WebAssembly, the
+// abstract RecordView constructible from JS, overflowing partition weights leaving the map
+// half-changed, a view writing past a record another view had re-made smaller) each have a
+// regression test at the end of this file.
+//
+// Reproducing and scaling: the seed is fixed (SEED); TICKWIRE_FUZZ_SEED and TICKWIRE_FUZZ_RUNS
+// override seed and run count (e.g. TICKWIRE_FUZZ_RUNS=5000 for a long local session);
+// TICKWIRE_FUZZ_STATS=1 prints how often each entry point ran and how it ended.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import fc from "fast-check";
+import {
+  TickwireMemory, SymbolTable, RecordView, TickView, StageView, Kind, Side, recordBytes, scalePrice, formatScaled,
+  readMessage, writeMessage, toClientJson, fromClientJson, BatchCodec, JsonRenderer, Ring, RingWriter, RingReader,
+  RingPool, ringBytes, LastValueCache, SymbolPartitioner, PartitionMap, exchangeCode, exchangeName, EXCHANGE_NAMES,
+  TickwireError, compileCore, instantiateCore, monotonicNs, layout as L,
+  type MarketDataMessage, type TickwireErrorCode, type ExchangeName, type SymbolInfo,
+} from "../src/index.js";
+import * as C from "../src/cache/layout.js";
+import * as R from "../src/rings/layout.js";
+
+const SEED = Number(process.env.TICKWIRE_FUZZ_SEED ?? 0x71c4);
+const RUNS = Number(process.env.TICKWIRE_FUZZ_RUNS ?? 300);
+const ROUND_TRIP_RUNS = Math.max(100, Math.round(RUNS * 4 / 3));
+const STATS = process.env.TICKWIRE_FUZZ_STATS === "1";
+const MEM_BYTES = 1 << 20;
+const REGION_BYTES = 16384;
+const RING_CAPACITY = 8192;
+const HANG_MS = 500;
+const MODULE = await compileCore();
+
+const ALL_CODES = [
+  "TRUNCATED", "VERSION", "KIND", "LENGTH", "PRICE", "PRECISION", "DECIMALS", "EXCHANGE", "SYMBOL", "TABLE_FULL",
+  "OUTPUT_FULL", "BROKER", "ARGUMENT", "REGION", "HANDLE", "MEMORY", "TIMEOUT", "GIVEN_UP", "FAILED",
+] as const satisfies readonly TickwireErrorCode[];
+// Compile-time: every TickwireErrorCode is listed (a new code must be added above).
+const _everyCode: Exclude<TickwireErrorCode, (typeof ALL_CODES)[number]> extends never ? true : never = true;
+void _everyCode;
+const CODES: ReadonlySet<string> = new Set(ALL_CODES);
+
+// ───────────────────────────── hostile values ─────────────────────────────
+
+/** The error a callback we hand to the API throws: propagating it is the documented behaviour. */
+class Sentinel extends Error {
+  constructor() {
+    super("sentinel thrown by a fuzz callback");
+  }
+}
+
+const evil = {
+  toString(): string { throw new Error("evil toString called"); },
+  valueOf(): number { throw new Error("evil valueOf called"); },
+  [Symbol.toPrimitive](): never { throw new Error("evil toPrimitive called"); },
+  [fc.toStringMethod]: () => "evil{toString,valueOf,toPrimitive throw}",
+};
+const aFunction = Object.assign(() => 64, { [fc.toStringMethod]: () => "() => 64" });
+const aSymbol = Symbol("hostile");
+
+const HOSTILE: readonly unknown[] = [
+  NaN, Infinity, -Infinity, -0, 0.5, 1.5, -1, -64, 2 ** 31, 2 ** 32, 2 ** 32 + 64, 2 ** 53, 2 ** 53 + 2, -(2 ** 53),
+  Number.MAX_VALUE, Number.MIN_VALUE, "64", "", "0x40", " 1", 64n, -1n, 2n ** 64n, null, undefined, true, false,
+  {}, [], [64], aFunction, aSymbol, evil, new Number(64), new String("NSE"), new Date(0),
+];
+const hostile = fc.constantFrom(...HOSTILE);
+const anyNumber = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 32 + 64 }), fc.double(), hostile);
+
+/** A symbolic offset, resolved against the world when the call runs (so shrinking replays). */
+class Ref {
+  constructor(readonly base: string, readonly plus: number) {}
+  [fc.toStringMethod](): string {
+    return `@${this.base}${this.plus === 0 ? "" : this.plus > 0 ? `+${this.plus}` : this.plus}`;
+  }
+}
+/** A value built from the world when the call runs (a real SymbolInfo, a ring handle, a callback, ...). */
+class Make {
+  constructor(readonly what: string) {}
+  [fc.toStringMethod](): string {
+    return `<${this.what}>`;
+  }
+}
+
+/** One of the world's views, first re-pointed at `at` when given (a good record, so that field calls succeed). */
+class Aim {
+  constructor(readonly index: number, readonly at: Ref | null) {}
+  [fc.toStringMethod](): string {
+    return `view${this.index}${this.at ? `→${this.at[fc.toStringMethod]()}` : ""}`;
+  }
+}
+
+const RING_NAMES = ["spsc", "mpsc", "bcast"] as const;
+type RingName = (typeof RING_NAMES)[number];
+const GOOD_BASES = ["A", "A", "A", "B", "B", "C", "C", "alloc", ...RING_NAMES.flatMap((r) => [`claim.${r}`, `read.${r}`, `data.${r}`])];
+const BAD_BASES = [
+  "zero", "static", "base-64", "base", "map", "next", "end", "table", "table.scratch", "cache", "cache.slot0",
+  "cache.scratch", "part", "part.scratch", "renderer.out", "codec", ...RING_NAMES.flatMap((r) => [`ring.${r}`, `meta.${r}`, `cursor.${r}`]),
+];
+const PLUS = [0, 0, 0, 0, 8, 64, 256, 640, 704, 896, 1280, 192, 384, -64, -8, 1, 4, 7, 4096, REGION_BYTES - 64, REGION_BYTES, 2 ** 32];
+const refArb = fc.tuple(fc.constantFrom(...GOOD_BASES, ...GOOD_BASES, ...BAD_BASES), fc.constantFrom(...PLUS)).map(([b, p]) => new Ref(b, p));
+const offsetArb = fc.oneof(
+  { weight: 8, arbitrary: refArb },
+  { weight: 1, arbitrary: hostile },
+  { weight: 1, arbitrary: fc.integer({ min: -128, max: MEM_BYTES + 128 }) },
+);
+// Good values, weighted in next to the hostile ones so that the success paths run too: the
+// batch in A (records) and B (stage form) starts records at RECORD_AT; C is free room.
+const RECORD_AT = [0, 64, 256, 640, 704, 896];
+const goodRecordArb = fc.tuple(fc.constantFrom("A", "A", "B"), fc.constantFrom(...RECORD_AT)).map(([b, p]) => new Ref(b, p));
+const goodSrcArb = fc.constantFrom(new Ref("A", 0), new Ref("A", 0), new Ref("B", 0), new Ref("A", 640), new Ref("B", 640), new Ref("C", 0), ...RING_NAMES.map((r) => new Ref(`read.${r}`, 0)));
+const goodBytesArb = fc.constantFrom(64, 256, 640, 1280, ...RING_NAMES.map((r) => new Ref(`ready.${r}`, 0)));
+const goodDstArb = fc.constantFrom(new Ref("C", 0), new Ref("C", 0), new Ref("C", 2048), new Ref("alloc", 0), new Ref("A", 4096), new Ref("B", 8192));
+const bytesArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(0, 64, 128, 192, 256, 384, 448, 640, 1024, 1280, 4096, REGION_BYTES) },
+  { weight: 1, arbitrary: fc.constantFrom(63, 65, 1, -64, REGION_BYTES + 64, MEM_BYTES, MEM_BYTES + 64, 2 ** 32 + 192) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 20000 }).map((x) => x & ~63) },
+  { weight: 1, arbitrary: fc.integer({ min: -100, max: 5000 }) },
+  { weight: 1, arbitrary: hostile },
+);
+const srcArb = fc.oneof({ weight: 2, arbitrary: goodSrcArb }, { weight: 3, arbitrary: offsetArb });
+const dstArb = fc.oneof({ weight: 2, arbitrary: goodDstArb }, { weight: 3, arbitrary: offsetArb });
+const batchBytesArb = fc.oneof({ weight: 2, arbitrary: goodBytesArb }, { weight: 3, arbitrary: bytesArb });
+const idArb = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 7 }) },
+  { weight: 1, arbitrary: fc.constantFrom(63, 64, 65, -1, 2 ** 32 - 1, 2 ** 32, 0.5, -0, 2 ** 24) },
+  { weight: 1, arbitrary: hostile },
+);
+const kindArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(1, 2, 3) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 4, 255, 1.5, "2", 2n, NaN) },
+  { weight: 1, arbitrary: hostile },
+);
+const exchangeArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom("NSE", "NSE", "NFO", "CDS", "CRYPTO", "BSE", "MCX") },
+  { weight: 1, arbitrary: fc.constantFrom("", "nse", "NSE ", "XYZ", "__proto__", "constructor", "toString") },
+  { weight: 1, arbitrary: hostile },
+);
+const KNOWN_NAMES = ["RELIANCE", "INFY", "NIFTY24DECFUT", "USDINR", "BTCUSDT", "SENSEX"];
+const symbolArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...KNOWN_NAMES) },
+  {
+    weight: 2, arbitrary: fc.constantFrom(
+      "", "a", "NEW1", "x".repeat(56), "x".repeat(57), "€".repeat(18), "€".repeat(19), "😀".repeat(14), "😀".repeat(15),
+      '"', "\\", "a\u0000b", "\u007f", "\u0085", "\ufeff", "\ud800", "a\udc00b", "NIFTY 50", "é", "</script>",
+    ),
+  },
+  { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
+  { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 20 }) },
+  { weight: 1, arbitrary: hostile },
+);
+const decimalsArb = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 9 }) },
+  { weight: 1, arbitrary: fc.constantFrom(10, -1, 1.5, "2", NaN, 2n, 255) },
+  { weight: 1, arbitrary: hostile },
+);
+// Never a valid long timeout (or undefined, which means 1000 ms): the fuzz must stay fast.
+const timeoutArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(0, 0.5, 1, 2, -0) },
+  { weight: 1, arbitrary: fc.constantFrom(NaN, -1, Infinity, -Infinity, 2 ** 31, 2 ** 53, "1", 1n, null, {}, evil, aSymbol) },
+);
+const spinsArb = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constantFrom(undefined, -1, 1.5, 1e9 + 1, NaN, "5", 5n, null, evil));
+const priceArb = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(2500.05, 0, -0, 1.005, 0.1 + 0.2, 1e15, 2 ** 51, 2251799.813685247, -2500.05, 1e-10, 12.5, 97000.12345678) },
+  { weight: 1, arbitrary: fc.double() },
+  { weight: 2, arbitrary: fc.integer({ min: -1e6, max: 1e6 }).map((m) => m / 100) },
+  { weight: 1, arbitrary: hostile },
+);
+const u64Arb = fc.oneof(
+  fc.constantFrom(0, 1, 2 ** 53 - 1, 2 ** 53, -1, 2n ** 64n - 1n, 2n ** 64n, -1n, 2n ** 63n, -(2n ** 63n), -(2n ** 63n) - 1n),
+  fc.bigInt({ min: -(2n ** 65n), max: 2n ** 65n }),
+  fc.integer(),
+  hostile,
+);
+const fieldOffsetArb = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(L.OFF_LTP, L.OFF_AVG_PRICE, L.OFF_OPEN, L.OFF_HIGH, L.OFF_LOW, L.OFF_CLOSE, L.OFF_BID, L.OFF_ASK, L.OFF_UPPER_CIRCUIT, L.OFF_LOWER_CIRCUIT, L.OFF_DEPTH_BIDS, L.OFF_DEPTH_ASKS + 64) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 3, L.OFF_SEQ, 33, 384, -32, 1e9, "32", NaN, L.OFF_DEPTH_BIDS + 8) },
+  { weight: 1, arbitrary: hostile },
+);
+/** Mostly `valid`, sometimes `invalid`, sometimes anything hostile. */
+function mix<T>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<unknown>, validWeight = 6): fc.Arbitrary<unknown> {
+  return fc.oneof({ weight: validWeight, arbitrary: valid }, { weight: 1, arbitrary: invalid }, { weight: 1, arbitrary: hostile });
+}
+const sideArb = mix(fc.constantFrom(Side.BUY, Side.SELL), fc.constantFrom(2, -1, 0.5, "0", -0));
+const levelArb = mix(fc.integer({ min: 0, max: 4 }), fc.constantFrom(5, -1, 1.5, "0", 2 ** 32));
+const u32Arb = mix(fc.integer({ min: 0, max: 1000 }), fc.constantFrom(0xffffffff, 2 ** 32, -1, 1.5));
+const partArb = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 6 }) },
+  { weight: 1, arbitrary: fc.constantFrom(255, 256, 4095, 4096, 65535, -1, 1.5, "1", NaN) },
+  { weight: 1, arbitrary: hostile },
+);
+// Weights past the largest accepted (1e9), up to those whose product with the slot count overflows:
+const weightArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(0, 1, 1, 2, 0.5, 3, Number.MIN_VALUE, 1e-300) },
+  { weight: 1, arbitrary: fc.constantFrom(1e306, Number.MAX_VALUE, 1e300, 1e9, 1e12) },
+  { weight: 1, arbitrary: fc.double({ min: 0, max: 10, noNaN: true }) },
+  { weight: 1, arbitrary: hostile },
+);
+// DEPTH records of the batch (A and B), for the level calls.
+const depthViews = fc.tuple(fc.integer({ min: 0, max: 4 }), fc.option(fc.constantFrom(new Ref("A", 256), new Ref("A", 896), new Ref("B", 256), new Ref("B", 896)), { freq: 4 }))
+  .map(([i, at]) => new Aim(i, at));
+const viewArb = fc.tuple(fc.integer({ min: 0, max: 4 }), fc.option(goodRecordArb, { freq: 2 })).map(([i, at]) => new Aim(i, at));
+const ringArb = fc.constantFrom(...RING_NAMES);
+/** A ring whose writer holds a claim now, if any (so that fill and commit meet their claim). */
+const heldRingArb = fc.oneof(ringArb, fc.constant(new Make("held")), fc.constant(new Make("held")));
+
+// ───────────────────────────── valid messages ─────────────────────────────
+
+const NAME_UNITS = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_&. ", "é", "€", "日", "😀", "\u00a0", "ß"];
+const utf8 = new TextEncoder();
+const cleanSymbolArb = fc.string({ unit: fc.constantFrom(...NAME_UNITS), minLength: 1, maxLength: 30 })
+  .filter((s) => { const n = utf8.encode(s).length; return n >= 1 && n <= L.SYMBOL_MAX_BYTES; });
+const VALID_EXCHANGES = EXCHANGE_NAMES.filter((n): n is ExchangeName => n !== "");
+const MAX_SCALED = BigInt(L.MAX_SCALED_PRICE);
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+/** A u64 or i64 in the object form's canonical shape: a number when safe, else a bigint. */
+function canonical(n: bigint): number | bigint {
+  return n >= -BigInt(Number.MAX_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+}
+const u64Valid = fc.oneof(fc.integer({ min: 0, max: 2 ** 31 }).map(BigInt), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })).map(canonical);
+const i64Valid = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 }).map(BigInt), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })).map(canonical);
+const u32Valid = fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 0xffffffff }));
+const scaledArb = fc.oneof(fc.integer({ min: -1e6, max: 1e6 }), fc.bigInt({ min: -MAX_SCALED, max: MAX_SCALED }).map(Number));
+const priceAt = (d: number) => scaledArb.map((m) => (m === 0 ? 0 : m / POW10[d]!));
+const levelAt = (d: number) => fc.record({ price: priceAt(d), quantity: u32Valid, orders: u32Valid });
+
+/** Valid MarketDataMessages: every mode, fields at random decimals, optional fields sometimes absent. */
+const validMessageArb: fc.Arbitrary<MarketDataMessage> = fc.tuple(fc.constantFrom(1, 2, 3), fc.integer({ min: 0, max: 9 }))
+  .chain(([mode, d]) => {
+    const base = {
+      mode: fc.constant(mode as Kind), symbol: cleanSymbolArb, exchange: fc.constantFrom(...VALID_EXCHANGES),
+      priceDecimals: fc.constant(d), seq: u64Valid, recvTimeNs: u64Valid, ltp: priceAt(d), exchangeTimeMs: i64Valid,
+      lastTradeTimeMs: i64Valid, lastQuantity: u32Valid,
+      percentChange: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((bp) => (bp === 0 ? 0 : bp / 100)),
+    };
+    if (mode === 1) return fc.record(base);
+    const quote = {
+      ...base, averagePrice: priceAt(d), open: priceAt(d), high: priceAt(d), low: priceAt(d), close: priceAt(d),
+      volume: u64Valid, oi: u64Valid, totalBuyQuantity: u64Valid, totalSellQuantity: u64Valid,
+      upperCircuit: priceAt(d), lowerCircuit: priceAt(d),
+    };
+    if (mode === 2) {
+      return fc.record({ ...quote, bid: priceAt(d), ask: priceAt(d), bidQuantity: u32Valid, askQuantity: u32Valid },
+        { requiredKeys: Object.keys(base) as (keyof typeof base)[] });
+    }
+    return fc.tuple(
+      fc.record(quote, { requiredKeys: Object.keys(base) as (keyof typeof base)[] }),
+      fc.array(levelAt(d), { maxLength: 5 }), fc.array(levelAt(d), { maxLength: 5 }), fc.boolean(),
+    ).map(([m, buy, sell, topGiven]) => {
+      const msg: MarketDataMessage = { ...m, depth: { buy, sell } };
+      if (topGiven) {
+        msg.bid = buy[0]?.price ?? 0;
+        msg.ask = sell[0]?.price ?? 0;
+        msg.bidQuantity = buy[0]?.quantity ?? 0;
+        msg.askQuantity = sell[0]?.quantity ?? 0;
+      }
+      return msg;
+    });
+  });
+
+const MSG_FIELDS = [
+  "mode", "symbol", "exchange", "priceDecimals", "seq", "recvTimeNs", "ltp", "exchangeTimeMs", "lastTradeTimeMs",
+  "lastQuantity", "percentChange", "averagePrice", "volume", "bid", "bidQuantity", "totalSellQuantity", "depth", "unknownField",
+];
+/** Messages: valid, valid with one field made hostile, or not a message at all. */
+const messageArb = fc.oneof(
+  { weight: 3, arbitrary: validMessageArb },
+  {
+    weight: 3, arbitrary: fc.tuple(validMessageArb, fc.constantFrom(...MSG_FIELDS), fc.oneof(hostile, priceArb, u64Arb, symbolArb, kindArb))
+      .map(([m, k, v]) => ({ ...m, [k]: v }) as MarketDataMessage),
+  },
+  {
+    weight: 1, arbitrary: fc.tuple(validMessageArb, fc.oneof(hostile, fc.constant([null]), fc.constant([{ price: 1, quantity: 1, orders: 1, x: 1 }]),
+      fc.array(levelArbLoose(), { maxLength: 7 }))).map(([m, side]) => ({ ...m, mode: 3, depth: { buy: side, sell: [] } }) as unknown as MarketDataMessage),
+  },
+  { weight: 1, arbitrary: hostile },
+);
+function levelArbLoose() {
+  return fc.record({ price: priceArb, quantity: u32Arb, orders: u32Arb }, { requiredKeys: [] });
+}
+const brokerArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom("sim", "zerodha", "", "b".repeat(64)) },
+  { weight: 1, arbitrary: fc.constantFrom("b".repeat(65), '"', "\\", "\u0001", "\ud800", "é".repeat(33)) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 70 }) },
+  { weight: 1, arbitrary: hostile },
+);
+const clientOptionsArb = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ broker: brokerArb, timestampMs: fc.oneof(fc.integer(), fc.constantFrom(2 ** 53, -0, 1.5, "1", 1n)) }) },
+  { weight: 1, arbitrary: fc.record({ broker: brokerArb, timestampMs: fc.integer(), mode: kindArb, other: fc.constantFrom(undefined, 1) }, { requiredKeys: ["broker", "timestampMs"] }) },
+  { weight: 1, arbitrary: hostile },
+);
+
+// Client JSON text: valid renderings, mutated ones, and arbitrary strings.
+const JSON_INSERTS = [",", '"', "}", "]", "{", "1e999", "-0", ".5", "\\u0000", "\ud800", "\u0000", "00", " ", "null", "true", '"x":1,'];
+const NUMBER_SWAPS = ["1e400", "-0", "00", "0.1234567891", "18446744073709551616", "9007199254740993", "1E2", "-", "1.", ".1", "2.50", "1e-2", "-1", "4294967296"];
+const jsonTextArb = fc.oneof(
+  { weight: 2, arbitrary: fc.tuple(validMessageArb, fc.integer({ min: -(2 ** 40), max: 2 ** 40 })).map(([m, ts]) => toClientJson(m, { broker: "sim", timestampMs: ts })) },
+  {
+    weight: 3, arbitrary: fc.tuple(validMessageArb, fc.nat(), fc.nat({ max: 8 }), fc.constantFrom(...JSON_INSERTS), fc.constantFrom("replace", "insert", "delete", "number", "dupkey", "mode"))
+      .map(([m, at, len, text, how]) => {
+        const s = toClientJson(m, { broker: "sim", timestampMs: 1 });
+        const i = at % (s.length + 1);
+        switch (how) {
+          case "replace": return s.slice(0, i) + text + s.slice(i + 1);
+          case "insert": return s.slice(0, i) + text + s.slice(i);
+          case "delete": return s.slice(0, i) + s.slice(i + len + 1);
+          case "dupkey": return s.replace(/"ltp":/, `"ltp":1,"ltp":`);
+          case "mode": return s.replace(/"mode":\d/, `"mode":${text}`);
+          default: {
+            let n = 0;
+            const k = at % 20;
+            return s.replace(/-?\d+(\.\d+)?/g, (x) => (n++ === k ? NUMBER_SWAPS[len % NUMBER_SWAPS.length]! : x));
+          }
+        }
+      }),
+  },
+  {
+    weight: 1, arbitrary: fc.constantFrom(
+      "", " ", "null", "[]", "{}", '{"type":"market_data"}', "[".repeat(100000), '{"a":'.repeat(1000), '"\\u12"', "1e99999999999",
+      '{"type":"market_data","symbol":"X","exchange":"NSE","mode":1,"data":{"ltp":1e999999999,"timestamp":0},"broker":""}',
+      '{"type":"market_data","symbol":"X","exchange":"NSE","mode":1,"data":{"ltp":0.0000000001,"timestamp":0},"broker":""}',
+      '{"type":"market_data","symbol":"X","exchange":"NSE","mode":1,"data":{"ltp":1,"timestamp":9007199254740993},"broker":""}',
+    ),
+  },
+  { weight: 1, arbitrary: fc.json() },
+  { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
+  { weight: 1, arbitrary: hostile },
+);
+
+// ───────────────────────────── the world ─────────────────────────────
+
+interface Area { at: number; end: number; label: string }
+type Range = [number, number];
+interface Writes {
+  ranges?: readonly Range[];
+  /** May raise the next-free word (and own the newly reserved bytes). */
+  reserve?: boolean;
+  /** May set region-map bits for the newly reserved bytes. */
+  grant?: boolean;
+}
+interface RingSet { ring: Ring; w: RingWriter; r: RingReader; claimAt: number; lastRead: number }
+
+const SYMBOLS: [ExchangeName, string, number][] = [
+  ["NSE", "RELIANCE", 2], ["NSE", "INFY", 2], ["NFO", "NIFTY24DECFUT", 2], ["CDS", "USDINR", 4], ["CRYPTO", "BTCUSDT", 8], ["BSE", "SENSEX", 0],
+];
+const BATCH_KINDS: Kind[] = [Kind.LTP, Kind.QUOTE, Kind.DEPTH, Kind.LTP, Kind.QUOTE, Kind.DEPTH];
+const BATCH_BYTES = BATCH_KINDS.reduce((n, k) => n + recordBytes(k), 0); // 1280
+
+/** A full, valid message of `mode` for a symbol of the table. */
+function sampleMessage(info: SymbolInfo, mode: Kind, i = 0): MarketDataMessage {
+  const d = info.priceDecimals;
+  const p = (m: number) => (m + i) / POW10[d]!;
+  const msg: MarketDataMessage = {
+    mode, symbol: info.symbol, exchange: info.exchange, priceDecimals: d, seq: 1000 + i, recvTimeNs: 123456789,
+    ltp: p(250005), exchangeTimeMs: 1732500000000, lastTradeTimeMs: 1732499999000, lastQuantity: 25, percentChange: -1.05,
+  };
+  if (mode >= Kind.QUOTE) {
+    Object.assign(msg, {
+      averagePrice: p(249937), open: p(249000), high: p(251055), low: p(248010), close: p(252660), volume: 2n ** 60n, oi: 77,
+      bid: p(250000), ask: p(250010), bidQuantity: 10, askQuantity: 11, totalBuyQuantity: 5, totalSellQuantity: 2n ** 63n,
+      upperCircuit: p(277925), lowerCircuit: p(227385),
+    });
+  }
+  if (mode === Kind.DEPTH) {
+    const lv = (k: number, s: number) => ({ price: p(250000 + s * k * 5), quantity: 100 + k, orders: 1 + k });
+    const buy = [0, 1, 2, 3, 4].map((k) => lv(k, -1));
+    const sell = [0, 1, 2, 3, 4].map((k) => lv(k + 2, 1));
+    Object.assign(msg, { depth: { buy, sell }, bid: buy[0]!.price, ask: sell[0]!.price, bidQuantity: buy[0]!.quantity, askQuantity: sell[0]!.quantity });
+  }
+  return msg;
+}
+
+/** Keeps a copy of the memory and compares it with the live bytes outside what a call may change. */
+class Guard {
+  private readonly live: Buffer;
+  private readonly snap: Buffer;
+  constructor(private readonly w: World) {
+    this.live = Buffer.from(w.mem.buffer, 0, w.mem.byteLength);
+    this.snap = Buffer.allocUnsafe(w.mem.byteLength); // (Buffer.from(live) copies a shared buffer ~100× slower)
+    this.snap.set(this.live);
+  }
+
+  /** Checks the memory after a call; returns what is wrong, or undefined. Re-syncs the copy. */
+  verify(ranges: Range[], writes: Writes, nextBefore: number): string | undefined {
+    const { mem } = this.w;
+    const nextAfter = this.w.next();
+    const all: Range[] = [...ranges];
+    let problem: string | undefined;
+    let mapRange: Range | undefined;
+    if (nextAfter !== nextBefore) {
+      if (!writes.reserve) problem = `the header's next-free word moved from ${nextBefore} to ${nextAfter} (this call may not reserve memory)`;
+      else if (nextAfter < nextBefore) problem = `the header's next-free word moved back from ${nextBefore} to ${nextAfter}`;
+      all.push([mem.base + 8, mem.base + 12], [nextBefore, nextAfter]);
+      if (writes.grant) {
+        mapRange = [this.w.mapStart + (nextBefore >>> 9), this.w.mapStart + ((nextAfter + 511) >>> 9)];
+        all.push(mapRange);
+      }
+    }
+    const merged = mergeRanges(all, mem.byteLength);
+    let at = 0;
+    for (const [a, b] of [...merged, [mem.byteLength, mem.byteLength] as Range]) {
+      if (!problem && at < a && this.live.compare(this.snap, at, a, at, a) !== 0) problem = this.describeDiff(at, a);
+      at = Math.max(at, b);
+    }
+    if (!problem && mapRange) {
+      for (let i = mapRange[0]; i < mapRange[1] && !problem; i++) {
+        const changed = this.live[i]! ^ this.snap[i]!;
+        for (let bit = 0; bit < 8; bit++) {
+          if (!(changed & (1 << bit))) continue;
+          const granule = ((i - this.w.mapStart) << 3) + bit;
+          if (granule * 64 < nextBefore || granule * 64 >= nextAfter) problem = `region-map bit of granule ${granule} (offset ${granule * 64}) changed, outside the newly reserved [${nextBefore}, ${nextAfter})`;
+        }
+      }
+    }
+    if (problem) {
+      this.snap.set(this.live);
+      return problem;
+    }
+    for (const [a, b] of merged) this.live.copy(this.snap, a, a, b);
+    return undefined;
+  }
+
+  private describeDiff(from: number, to: number): string {
+    let first = -1;
+    let last = -1;
+    let count = 0;
+    for (let i = from; i < to; i++) {
+      if (this.live[i] !== this.snap[i]) {
+        if (first < 0) first = i;
+        last = i;
+        count++;
+      }
+    }
+    return `${count} byte(s) changed in [${first}, ${last}] — ${this.w.where(first)}${last !== first ? ` … ${this.w.where(last)}` : ""} — outside what this call may change (first: ${this.snap[first]} → ${this.live[first]})`;
+  }
+}
+
+function mergeRanges(ranges: readonly Range[], limit: number): Range[] {
+  const clean = ranges
+    .map(([a, b]): Range => [Math.max(0, Math.floor(a)), Math.min(limit, Math.ceil(b))])
+    .filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && b > a)
+    .sort((x, y) => x[0] - y[0]);
+  const out: Range[] = [];
+  for (const r of clean) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
+class World {
+  readonly areas: Area[] = [];
+  label = "setup";
+  regions: Area[] = [];
+  lastAlloc = 0;
+  lastRebalance: unknown = undefined;
+  guard!: Guard;
+  mapStart = 0;
+  mapEnd = 0;
+  staticEnd = 0;
+  table!: SymbolTable;
+  cache!: LastValueCache;
+  part!: SymbolPartitioner;
+  pool!: RingPool;
+  rings!: Record<RingName, RingSet>;
+  codec!: BatchCodec;
+  renderer!: JsonRenderer;
+  views!: RecordView[];
+  viewBases!: (number | undefined)[];
+  /** A view of our own for reading inside callbacks (never handed to the fuzz). */
+  readonly probe: TickView;
+  A = 0;
+  B = 0;
+  C = 0;
+
+  private constructor(readonly mem: TickwireMemory) {
+    const reserve = mem.reserve.bind(mem);
+    // Instrumentation: learn every area tickwire reserves, and who reserved it.
+    (mem as unknown as { reserve: typeof reserve }).reserve = (bytes: number, align?: number) => {
+      const at = reserve(bytes, align);
+      this.areas.push({ at, end: at + bytes, label: this.label });
+      return at;
+    };
+    this.probe = new TickView(mem.buffer);
+  }
+
+  static async create(): Promise<World> {
+    const mem = await TickwireMemory.create({ bytes: MEM_BYTES, module: MODULE });
+    const w = new World(mem);
+    w.staticEnd = mem.core.staticEnd();
+    w.mapStart = mem.base + 64;
+    w.mapEnd = mem.byteLength - mem.bytesFree;
+    const as = <T extends { offset?: number }>(label: string, make: () => T): T => {
+      w.label = label;
+      const made = make();
+      for (const a of w.areas) if (a.label === label && a.at !== made.offset) a.label = `${label}.scratch`;
+      return made;
+    };
+    w.table = as("table", () => SymbolTable.create(mem, 64));
+    for (const [ex, sym, d] of SYMBOLS) w.table.intern(ex, sym, d);
+    w.cache = as("cache", () => LastValueCache.create(mem, { capacity: 64, busyTimeoutMs: 5 }));
+    w.part = as("part", () => SymbolPartitioner.create(mem, { partitions: 4, symbols: w.table, slotBits: 8, maxPins: 8 }));
+    w.label = "rings";
+    w.pool = RingPool.create(mem, RING_NAMES.map((name) => ({ name, type: name === "bcast" ? "broadcast" as const : name, capacity: RING_CAPACITY })));
+    for (const ring of w.pool.rings()) {
+      const i = w.areas.findIndex((a) => a.at === ring.offset);
+      const o = ring.offset;
+      w.areas.splice(i, 1,
+        { at: o, end: o + R.RING_HEADER_BYTES, label: `${ring.name}.hdr` },
+        { at: o + R.RING_HEADER_BYTES, end: o + R.RING_HEADER_BYTES + ring.capacity, label: `${ring.name}.data` },
+        { at: o + R.RING_HEADER_BYTES + ring.capacity, end: o + ringBytes(ring.capacity), label: `${ring.name}.meta` });
+    }
+    const sets = {} as Record<RingName, RingSet>;
+    for (const name of RING_NAMES) {
+      const ring = w.pool.get(name);
+      w.label = `${name}.w`;
+      const writer = ring.writer();
+      w.label = `${name}.r`;
+      const reader = ring.reader();
+      sets[name] = { ring, w: writer, r: reader, claimAt: 0, lastRead: 0 };
+    }
+    w.rings = sets;
+    w.label = "codec";
+    w.codec = new BatchCodec(mem);
+    w.label = "renderer";
+    w.renderer = new JsonRenderer(mem, w.table, { broker: "fuzz", bufferBytes: 8192 });
+    w.label = "setup";
+    w.A = mem.allocate(REGION_BYTES);
+    w.B = mem.allocate(REGION_BYTES);
+    w.C = mem.allocate(REGION_BYTES);
+    w.lastAlloc = w.C;
+    w.regions = [{ at: w.A, end: w.A + REGION_BYTES, label: "user region A" }, { at: w.B, end: w.B + REGION_BYTES, label: "user region B" }, { at: w.C, end: w.C + REGION_BYTES, label: "user region C" }];
+    // A: six valid records; B: the same batch in the stage form; the cache holds them; each ring one batch.
+    const tv = new TickView(mem.buffer);
+    let at = w.A;
+    BATCH_KINDS.forEach((kind, id) => { at += writeMessage(tv.wrap(at), sampleMessage(w.table.get(id), kind), w.table); });
+    w.codec.decode(w.A, BATCH_BYTES, w.B);
+    w.cache.apply(w.A, BATCH_BYTES);
+    for (const name of RING_NAMES) {
+      const set = w.rings[name];
+      const claim = set.w.tryClaim(BATCH_BYTES);
+      mem.u8.copyWithin(claim, w.A, w.A + BATCH_BYTES);
+      set.w.commit();
+    }
+    w.views = [
+      new TickView(mem.buffer), new StageView(mem.buffer), new TickView(mem.u8.subarray(w.A, w.A + 8192)),
+      new TickView(new ArrayBuffer(1024)), new StageView(new DataView(mem.buffer, w.B, 4096)),
+    ];
+    w.viewBases = [0, 0, w.A, undefined, w.B];
+    w.views[0]!.wrap(w.A);
+    w.views[1]!.wrap(w.B);
+    w.views[4]!.wrap(0);
+    w.label = "discarded";
+    w.guard = new Guard(w);
+    return w;
+  }
+
+  next(): number {
+    return this.mem.byteLength - this.mem.bytesFree;
+  }
+
+  labels(...labels: string[]): Range[] {
+    const want = new Set(labels);
+    return this.areas.filter((a) => want.has(a.label)).map((a): Range => [a.at, a.end]);
+  }
+
+  ref(name: string): number {
+    const { mem } = this;
+    const first = (label: string) => this.areas.find((a) => a.label === label)?.at ?? 0;
+    switch (name) {
+      case "A": return this.A;
+      case "B": return this.B;
+      case "C": return this.C;
+      case "alloc": return this.lastAlloc;
+      case "zero": return 0;
+      case "static": return Math.min(1024, mem.base);
+      case "base-64": return mem.base - 64;
+      case "base": return mem.base;
+      case "map": return this.mapStart;
+      case "next": return this.next();
+      case "end": return mem.byteLength;
+      case "table": return this.table.offset;
+      case "cache": return this.cache.offset;
+      case "cache.slot0": return this.cache.offset + C.LVC_SLOTS + 64;
+      case "part": return this.part.offset;
+      case "renderer.out": return this.renderer.out.byteOffset;
+      case "table.scratch": case "cache.scratch": case "part.scratch": case "codec": return first(name);
+    }
+    const [kind, ringName] = name.split(".") as [string, RingName];
+    const set = this.rings[ringName];
+    const o = set.ring.offset;
+    switch (kind) {
+      case "ring": return o;
+      case "data": return o + R.RING_HEADER_BYTES;
+      case "meta": return o + R.RING_HEADER_BYTES + set.ring.capacity;
+      case "cursor": return first(`${ringName}.w`);
+      case "claim": return set.w.claimed > 0 ? set.claimAt : o + R.RING_HEADER_BYTES;
+      case "read": return set.r.offset;
+      case "ready": return set.lastRead;
+    }
+    throw new Error(`harness: unknown ref ${name}`);
+  }
+
+  resolve(v: unknown): unknown {
+    if (v instanceof Ref) return this.ref(v.base) + v.plus;
+    if (v instanceof Make) return this.make(v.what);
+    if (v instanceof Aim) {
+      const base = this.viewBases[v.index];
+      if (v.at && base !== undefined) {
+        try {
+          this.views[v.index]!.wrap(this.ref(v.at.base) + v.at.plus - base);
+        } catch {
+          // out of this view's window: it stays where it was
+        }
+      }
+      return v.index;
+    }
+    return v;
+  }
+
+  private make(what: string): unknown {
+    const [kind, arg] = what.split(":") as [string, string];
+    switch (kind) {
+      case "info": return this.table.get(Number(arg) % this.table.size);
+      case "held": return RING_NAMES.find((r) => this.rings[r].w.claimed > 0) ?? "spsc";
+      case "table": return this.table;
+      case "mem": return this.mem;
+      case "ring": return this.rings[arg as RingName].ring;
+      case "view": return this.views[Number(arg)];
+      case "fn": return this.callback(arg);
+      case "handle": return this.handle(arg);
+      case "poolHandle": return this.poolHandle(arg);
+      case "memHandle": return this.memHandle(arg);
+      case "rebalance": return this.lastRebalance;
+      case "module": return MODULE;
+      case "memory": return this.mem.memory;
+      case "source": return this.source(arg);
+      case "url": return new URL("file:///nonexistent/tickwire.wasm");
+    }
+    throw new Error(`harness: cannot make ${what}`);
+  }
+
+  private source(kind: string): unknown {
+    const { mem } = this;
+    switch (kind) {
+      case "buffer": return mem.buffer;
+      case "u8": return mem.u8;
+      case "windowA": return mem.u8.subarray(this.A, this.A + 1024);
+      case "windowTable": return mem.u8.subarray(this.table.offset, this.table.offset + 1024);
+      case "windowHeader": return mem.u8.subarray(mem.base, mem.base + 1024);
+      case "windowRing": return mem.u8.subarray(this.ref("data.spsc"), this.ref("data.spsc") + 4096);
+      case "unaligned": return mem.u8.subarray(this.A + 4, this.A + 1024);
+      case "dataview": return new DataView(mem.buffer, this.A, 1024);
+      case "f64": return mem.f64.subarray(this.B / 8, this.B / 8 + 128);
+      case "plain": return new ArrayBuffer(100);
+      default: return new Uint8Array(mem.buffer, this.A, 60);
+    }
+  }
+
+  private callback(kind: string): unknown {
+    switch (kind) {
+      case "read": return (offset: number | TickView) => { if (typeof offset === "number") this.probe.wrap(offset); else void offset.ltp; void this.probe.symbolId; };
+      case "readMessage": return (offset: number | TickView) => { readMessage(offset instanceof TickView ? offset : this.probe.wrap(offset), this.table); };
+      case "throw": return () => { throw new Sentinel(); };
+      case "reenter": return () => { this.rings.spsc.r.poll(() => {}); };
+      case "load1": return () => 1;
+      case "loadId": return (id: number) => id;
+      case "loadNaN": return () => NaN;
+      case "loadNeg": return () => -1;
+      case "loadHuge": return () => 1e308;
+      case "loadString": return () => "1";
+      default: return () => {};
+    }
+  }
+
+  private handle(how: string): unknown {
+    const h = { ...this.rings.spsc.ring.handle };
+    switch (how) {
+      case "ok": return h;
+      case "bcast": return { ...this.rings.bcast.ring.handle };
+      case "shift": return { ...h, offset: h.offset + 128 };
+      case "back": return { ...h, offset: h.offset - 128 };
+      case "odd": return { ...h, offset: h.offset + 1 };
+      case "table": return { ...h, offset: this.table.offset };
+      case "end": return { ...h, offset: this.mem.byteLength - 128 };
+      case "wrap32": return { ...h, offset: h.offset + 2 ** 32 };
+      case "nan": return { ...h, offset: NaN };
+      case "string": return { ...h, offset: String(h.offset) };
+      case "type": return { ...h, type: "mpsc" };
+      case "capacity": return { ...h, capacity: 8192 };
+      case "capacity3000": return { ...h, capacity: 3000 };
+      case "name": return { ...h, name: "" };
+      case "evil": return { ...h, offset: evil };
+      default: return null;
+    }
+  }
+
+  private poolHandle(how: string): unknown {
+    const h = this.pool.handle();
+    switch (how) {
+      case "ok": return h;
+      case "empty": return { rings: [] };
+      case "null": return { rings: [null] };
+      case "overlap": return { rings: [h.rings[0], { ...h.rings[1]!, offset: h.rings[0]!.offset }] };
+      case "dup": return { rings: [h.rings[0], h.rings[0]] };
+      case "shifted": return { rings: h.rings.map((r) => ({ ...r, offset: r.offset + 128 })) };
+      case "notArray": return { rings: "spsc" };
+      default: return { rings: [this.handle(how)] };
+    }
+  }
+
+  private memHandle(how: string): unknown {
+    switch (how) {
+      case "ok": return this.mem.handle();
+      case "bare": return { memory: new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }), module: MODULE };
+      case "unshared": return { memory: new WebAssembly.Memory({ initial: 1 }), module: MODULE };
+      case "module": return { memory: this.mem.memory, module: {} };
+      default: return { memory: this.mem.memory };
+    }
+  }
+
+  /** Where `offset` is, in words. */
+  where(offset: number): string {
+    const { mem } = this;
+    if (offset < this.staticEnd) return `static data at ${offset}`;
+    if (offset < mem.base) return `static padding at ${offset}`;
+    if (offset < mem.base + 64) return `memory header byte ${offset - mem.base}`;
+    if (offset < this.mapEnd) return `region map byte ${offset - this.mapStart}`;
+    for (const a of [...this.areas, ...this.regions]) if (offset >= a.at && offset < a.end) return `${a.label} + ${offset - a.at}`;
+    if (offset >= this.next()) return `free memory at ${offset}`;
+    return `unlabelled byte ${offset}`;
+  }
+
+  /** The record a view points at, as the bytes a write through it may touch: see the header comment. */
+  viewSpan(index: number, kindOverride?: unknown): Range | undefined {
+    const v = this.views[index]!;
+    const base = this.viewBases[index];
+    if (base === undefined) return undefined;
+    const at = base + v.offset;
+    if (kindOverride !== undefined) return isKind(kindOverride) ? [at, at + recordBytes(kindOverride)] : undefined;
+    const u8 = this.mem.u8;
+    const kind = u8[at + L.OFF_KIND]!;
+    const length = u8[at]! | (u8[at + 1]! << 8);
+    const bytes = isKind(kind) && u8[at + L.OFF_VERSION] === L.FORMAT_VERSION && length === recordBytes(kind) ? length : 64;
+    return [at, at + bytes];
+  }
+
+  /** Whether [offset, offset + bytes) lies in memory a caller owns, by our own bookkeeping. */
+  userOwned(offset: number, bytes: number): boolean {
+    const owned = [...this.regions, ...this.areas.filter((a) => a.label.endsWith(".data"))];
+    for (let g = Math.floor(offset / 64); g * 64 < offset + bytes; g++) {
+      if (!owned.some((a) => g * 64 >= a.at && g * 64 < a.end)) return false;
+    }
+    return true;
+  }
+}
+
+function isKind(v: unknown): v is Kind {
+  return v === 1 || v === 2 || v === 3;
+}
+const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : NaN);
+const span = (at: unknown, bytes: unknown): Range => [num(at), num(at) + num(bytes)];
+
+// ───────────────────────────── the calls ─────────────────────────────
+
+interface Op {
+  readonly name: string;
+  readonly args: fc.Arbitrary<unknown[]>;
+  run(w: World, ...args: any[]): unknown;
+  /** What the call may change, computed before it runs (default: nothing). */
+  writes?(w: World, ...args: any[]): Writes;
+  /** What it may change when it throws (default: as `writes`). */
+  onError?(w: World, ...args: any[]): Writes;
+  /** JS-side state that a throwing call must leave as it was. */
+  state?(w: World): string;
+  /** Label for areas the call reserves lazily (they become its owner's). */
+  scratch?: string | ((...args: any[]) => string);
+  /** The call runs a callback of ours: its Sentinel may come back. */
+  callbacks?: boolean;
+  /** Checks a normal return against the documented job; throws what is wrong. */
+  check?(w: World, result: any, ...args: any[]): void;
+  /** How often it is picked, relative to the default 4 (the loader's calls cost milliseconds). */
+  weight?: number;
+}
+
+const ops: Op[] = [];
+function op(name: string, args: fc.Arbitrary<unknown>[], spec: Omit<Op, "name" | "args">): void {
+  ops.push({ name, args: args.length === 0 ? fc.constant([]) : fc.tuple(...args), ...spec });
+}
+function expect(ok: unknown, what: string): void {
+  if (!ok) throw new Error(what);
+}
+const isInt = (v: unknown, min: number, max: number) => typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+const makeArb = (...what: string[]) => fc.constantFrom(...what.map((s) => new Make(s)));
+const memArb = fc.oneof({ weight: 4, arbitrary: makeArb("mem") }, { weight: 1, arbitrary: hostile });
+const tableArb = fc.oneof({ weight: 4, arbitrary: makeArb("table") }, { weight: 1, arbitrary: fc.oneof(hostile, makeArb("mem")) });
+const NOTHING: Writes = {};
+
+// TickwireMemory
+op("mem.allocate", [fc.oneof(fc.integer({ min: 1, max: 2048 }), bytesArb), fc.oneof(fc.constantFrom(undefined, 8, 16, 64, 128, 4096, 2 ** 20, 2 ** 30, 2 ** 31), fc.constantFrom(0, 3, 7, 12, 96, -64), hostile)], {
+  run: (w, bytes, align) => w.mem.allocate(bytes, align),
+  writes: () => ({ reserve: true, grant: true }),
+  check: (w, at: number, bytes: number, align = 64) => {
+    expect(isInt(at, 0, w.mem.byteLength) && at % Math.max(64, align) === 0, `offset ${at} is not ${Math.max(64, align)}-aligned`);
+    expect(w.mem.owns(at, bytes), "the region is not owned");
+    expect(w.mem.u8.subarray(at, at + bytes).every((b) => b === 0), "the region is not zeroed");
+    w.regions.push({ at, end: at + Math.ceil(bytes / 64) * 64, label: `allocated region ${w.regions.length}` });
+    w.lastAlloc = at;
+  },
+});
+op("mem.owns", [offsetArb, bytesArb], {
+  run: (w, o, b) => w.mem.owns(o, b),
+  check: (w, r, o, b) => {
+    expect(typeof r === "boolean", "not a boolean");
+    if (r && b > 0) expect(w.userOwned(o, b), `says [${o}, +${b}) is owned, but it is not a user region or ring data area`);
+    if (!r && isInt(o, 0, w.mem.byteLength) && isInt(b, 1, w.mem.byteLength)) expect(!w.userOwned(o, b) || o + b > w.mem.byteLength, `says [${o}, +${b}) is not owned, but it is`);
+  },
+});
+op("mem.bytesFree", [], { run: (w) => w.mem.bytesFree, check: (w, r) => expect(isInt(r, 0, w.mem.byteLength), `bytesFree ${r}`) });
+op("mem.byteLength/base/handle", [], { run: (w) => [w.mem.byteLength, w.mem.base, w.mem.handle()] });
+// (Valid sizes stay at one page, and the default 64 MiB is never asked for: the fuzz must stay light.)
+op("TickwireMemory.create", [fc.oneof(
+  fc.record({ bytes: fc.constantFrom(NaN, 0, 65535, -65536, 2 ** 31, 2 ** 32, 1.5, "65536", 65536n, 65536), module: fc.constantFrom(MODULE, MODULE, {}, null, "x") }),
+  fc.record({ bytes: fc.constant(65536), wasm: fc.oneof(hostile, makeArb("url:missing"), fc.constant(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))) }),
+  fc.constantFrom(null, 5, "64", [], aFunction, aSymbol, evil),
+)], {
+  run: (_w, options) => TickwireMemory.create(options),
+  weight: 1,
+});
+op("TickwireMemory.attach", [makeArb("memHandle:ok", "memHandle:bare", "memHandle:unshared", "memHandle:module", "memHandle:none")], {
+  run: (_w, handle) => TickwireMemory.attach(handle),
+  weight: 1,
+});
+
+// Loader
+op("compileCore", [fc.oneof(makeArb("url:missing"), fc.constantFrom("x", 42, null, new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]), new Uint8Array(3), new URL("data:,x")), hostile)], {
+  run: (_w, source) => compileCore(source),
+  weight: 1,
+});
+op("instantiateCore", [fc.oneof(makeArb("module"), hostile), fc.oneof(makeArb("memory"), hostile)], {
+  run: (_w, module, memory) => instantiateCore(module, memory),
+  weight: 1,
+});
+op("monotonicNs", [], { run: () => monotonicNs(), check: (_w, r) => expect(Number.isSafeInteger(r) && r > 0, `${r}`) });
+
+// SymbolTable
+op("table.intern", [exchangeArb, symbolArb, fc.oneof(decimalsArb, fc.constant(undefined))], {
+  run: (w, ex, sym, d) => w.table.intern(ex, sym, d),
+  writes: (w) => ({ ranges: w.labels("table", "table.scratch") }),
+  check: (w, id, ex, sym, d = 2) => {
+    expect(isInt(id, 0, w.table.size - 1), `id ${id} outside 0..size-1 (${w.table.size})`);
+    const info = w.table.get(id);
+    expect(info.exchange === ex && info.symbol === sym && info.priceDecimals === d, `get(${id}) is ${JSON.stringify(info)}`);
+    expect(w.table.find(ex, sym) === id, "find gives another id");
+  },
+});
+op("table.find", [exchangeArb, symbolArb], {
+  run: (w, ex, sym) => w.table.find(ex, sym),
+  writes: (w) => ({ ranges: w.labels("table.scratch") }),
+  check: (w, id, ex, sym) => {
+    expect(id === -1 || isInt(id, 0, w.table.size - 1), `id ${id}`);
+    if (id >= 0) { const info = w.table.get(id); expect(info.exchange === ex && info.symbol === sym, `get(${id}) is ${info.exchange}:${info.symbol}`); }
+  },
+});
+op("table.get", [idArb], { run: (w, id) => w.table.get(id), check: (_w, info, id) => expect(info.id === id && exchangeCode(info.exchange) > 0, JSON.stringify(info)) });
+op("table.size/capacity", [], { run: (w) => [w.table.size, w.table.capacity] });
+op("SymbolTable.create", [memArb, fc.oneof(fc.integer({ min: 1, max: 8 }), fc.constantFrom(0, -1, 2 ** 24 + 1, 2 ** 24, 1.5, NaN), hostile)], {
+  run: (_w, mem, cap) => SymbolTable.create(mem, cap), writes: () => ({ reserve: true }),
+});
+op("SymbolTable.attach", [memArb, fc.oneof(fc.constant(new Ref("table", 0)), offsetArb)], { run: (_w, mem, o) => SymbolTable.attach(mem, o), writes: () => ({ reserve: true }) });
+
+// Exchanges and pure helpers
+op("exchangeCode", [fc.oneof(exchangeArb, fc.integer({ min: 0, max: 15 }))], {
+  run: (_w, name) => exchangeCode(name),
+  check: (_w, code, name) => expect(isInt(code, 0, 14) && (code === 0 || EXCHANGE_NAMES[code] === name), `${code}`),
+});
+op("exchangeName", [fc.oneof(fc.integer({ min: -1, max: 16 }), hostile, exchangeArb)], {
+  run: (_w, code) => exchangeName(code),
+  check: (_w, name, code) => expect(name === undefined ? !isInt(code, 1, 14) : isInt(code, 1, 14) && exchangeCode(name) === code, `exchangeName(${describeValue(code)}) is ${describeValue(name)}: not the name of a code 1..14`),
+});
+op("recordBytes", [kindArb], { run: (_w, k) => recordBytes(k), check: (_w, n, k) => expect(n === [0, 64, 192, 384][k], `${n}`) });
+op("scalePrice", [priceArb, decimalsArb, fc.constantFrom(undefined, "p", 5, null)], {
+  run: (_w, v, d, name) => scalePrice(v, d, name),
+  check: (_w, m, v, d) => expect(Number.isInteger(m) && Math.abs(m) <= L.MAX_SCALED_PRICE && m / POW10[d]! === v && !Object.is(m, -0), `${m}`),
+});
+op("formatScaled", [fc.oneof(fc.integer(), fc.constantFrom(2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 53, -5, 0, -0)), decimalsArb], {
+  run: (_w, m, d) => formatScaled(m, d),
+  check: (_w, s, m, d) => {
+    expect(new RegExp(`^-?\\d+${d > 0 ? `\\.\\d{${d}}` : ""}$`).test(s), `"${s}" is not a decimal with ${d} digits`);
+    expect(BigInt(s.replace(".", "")) === BigInt(m), `"${s}" is not ${m} at ${d} decimals`);
+  },
+});
+
+// Views
+const VIEW_GETTERS = [
+  "offset", "length", "kind", "version", "symbolId", "seq", "recvTimeNs", "exchange", "priceDecimals", "lastQty", "exchTimeMs",
+  "lastTradeTimeMs", "changeBp", "changePercent", "volume", "oi", "bidQty", "askQty", "totalBuyQty", "totalSellQty", "ltp",
+  "avgPrice", "open", "high", "low", "close", "bid", "ask", "upperCircuit", "lowerCircuit",
+] as const;
+const VIEW_SETTERS = VIEW_GETTERS.filter((g) => !["offset", "length", "kind", "version"].includes(g));
+const valueArb = fc.oneof(priceArb, u64Arb, idArb, decimalsArb, fc.integer({ min: 1, max: 14 }));
+const viewWrites = (w: World, v: number): Writes => { const s = w.viewSpan(v); return { ranges: s ? [s] : [] }; };
+const viewAtomic = () => NOTHING;
+// Constructs a view over a source (a window onto a user region, a structure, the header, ...),
+// then wraps 8 and inits an LTP record there: allowed only where that lands in a user region.
+const SOURCES = ["buffer", "u8", "windowA", "windowTable", "windowHeader", "windowRing", "unaligned", "dataview", "f64", "plain", "small"];
+op("new TickView/StageView", [fc.constantFrom("TickView", "StageView"), fc.oneof(makeArb(...SOURCES.map((s) => `source:${s}`)), makeArb("mem"), hostile)], {
+  run: (_w, cls, source) => new (cls === "TickView" ? TickView : StageView)(source).wrap(8).init(Kind.LTP),
+  writes: (w, _cls, source) => {
+    const base = source === w.mem.buffer ? 0 : ArrayBuffer.isView(source) && source.buffer === w.mem.buffer ? source.byteOffset : undefined;
+    return { ranges: base !== undefined && w.userOwned(base + 8, 64) ? [[base + 8, base + 72]] : [] };
+  },
+});
+op("new RecordView (the abstract base)", [fc.constantFrom("buffer")], {
+  run: (w) => { const v = new (RecordView as unknown as new (b: ArrayBufferLike) => TickView)(w.mem.buffer); v.wrap(w.A); return [v.ltp, v.bid]; },
+});
+op("view.wrap", [viewArb, fc.oneof(goodRecordArb, goodRecordArb, fc.constantFrom(...RECORD_AT), offsetArb, fc.integer({ min: 0, max: 1100 }).map((x) => x & ~7), fc.integer({ min: 0, max: 1100 }))], {
+  run: (w, v, o) => w.views[v]!.wrap(o),
+  check: (w, r, v, o) => expect(r === w.views[v] && w.views[v]!.offset === o, "wrap did not move the view"),
+});
+op("view.init", [viewArb, kindArb], {
+  run: (w, v, k) => w.views[v]!.init(k),
+  writes: (w, v, k) => { const s = w.viewSpan(v, k); return { ranges: s ? [s] : [] }; },
+  onError: viewAtomic,
+  check: (w, _r, v, k) => expect(w.views[v]!.length === recordBytes(k) && w.views[v]!.kind === k, "init did not write the header"),
+});
+op("view.checkRoom", [viewArb, kindArb], { run: (w, v, k) => w.views[v]!.checkRoom(k) });
+op("view.setSymbol", [viewArb, fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 5 }).map((i) => new Make(`info:${i}`)) },
+  { weight: 1, arbitrary: fc.record({ id: idArb, exchange: exchangeArb, priceDecimals: decimalsArb }, { requiredKeys: [] }) },
+  { weight: 1, arbitrary: hostile },
+)], {
+  run: (w, v, info) => w.views[v]!.setSymbol(info),
+  writes: viewWrites, onError: viewAtomic,
+});
+op("view.get", [viewArb, fc.constantFrom(...VIEW_GETTERS)], {
+  run: (w, v, name) => (w.views[v] as unknown as Record<string, unknown>)[name],
+  check: (_w, r) => expect(typeof r === "number" || typeof r === "bigint", `a ${typeof r}`),
+});
+op("view.set", [viewArb, fc.constantFrom(...VIEW_SETTERS), valueArb], {
+  run: (w, v, name, value) => { (w.views[v] as unknown as Record<string, unknown>)[name] = value; },
+  writes: viewWrites, onError: viewAtomic,
+});
+op("view.levelPrice/Qty/Orders", [depthViews, fc.constantFrom("levelPrice", "levelQty", "levelOrders"), sideArb, levelArb], {
+  run: (w, v, m, side, level) => (w.views[v] as unknown as Record<string, (s: unknown, l: unknown) => number>)[m]!(side, level),
+  // A TickView's values are checked integers; a StageView reads whatever f64 is there (NaN, if the bytes are a record's).
+  check: (w, r, v) => expect(typeof r === "number" && (w.views[v] instanceof StageView || Number.isFinite(r)), `${r}`),
+});
+op("view.setLevel", [depthViews, sideArb, levelArb, priceArb, u32Arb, u32Arb], {
+  run: (w, v, side, level, price, qty, orders) => w.views[v]!.setLevel(side, level, price, qty, orders),
+  writes: viewWrites, onError: viewAtomic,
+});
+const tickViews = fc.tuple(fc.constantFrom(0, 2, 3), fc.option(goodRecordArb, { freq: 2 })).map(([i, at]) => new Aim(i, at));
+op("view.scaled", [tickViews, fieldOffsetArb], {
+  run: (w, v, f) => (w.views[v] as TickView).scaled(f),
+  check: (_w, m) => expect(Number.isSafeInteger(m) && Math.abs(m) <= L.MAX_SCALED_PRICE, `${m}`),
+});
+op("view.setScaled", [tickViews, fieldOffsetArb, fc.oneof(fc.integer(), fc.constantFrom(L.MAX_SCALED_PRICE, L.MAX_SCALED_PRICE + 1, -L.MAX_SCALED_PRICE - 1), hostile)], {
+  run: (w, v, f, m) => (w.views[v] as TickView).setScaled(f, m),
+  writes: viewWrites, onError: viewAtomic,
+});
+
+// Messages
+op("readMessage", [fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 4 }).map((i) => new Make(`view:${i}`)) }, { weight: 1, arbitrary: hostile }), tableArb], {
+  run: (_w, view, table) => readMessage(view, table),
+  check: (_w, msg) => { toClientJson(msg, { broker: "sim", timestampMs: 0 }); },
+});
+op("writeMessage", [viewArb, messageArb, tableArb], {
+  run: (w, v, msg, table) => writeMessage(w.views[v] as TickView, msg, table),
+  writes: (w, v, msg) => {
+    const mode = typeof msg === "object" && msg !== null ? (msg as { mode?: unknown }).mode : undefined;
+    const s = w.viewSpan(v, isKind(mode) ? mode : 0);
+    return { ranges: [...(s ? [s] : []), ...w.labels("table", "table.scratch")] };
+  },
+  onError: (w) => ({ ranges: w.labels("table", "table.scratch") }),
+  check: (_w, n, _v, msg) => expect(n === recordBytes(msg.mode), `${n}`),
+});
+op("toClientJson", [messageArb, clientOptionsArb], {
+  run: (_w, msg, options) => toClientJson(msg, options),
+  check: (_w, s) => { JSON.parse(s); fromClientJson(s); },
+});
+op("fromClientJson", [jsonTextArb], {
+  run: (_w, text) => fromClientJson(text),
+  check: (_w, r) => {
+    const again = toClientJson(r.message, { broker: r.broker, timestampMs: r.timestampMs });
+    assert.equal(fromClientJson(again), r, "fromClientJson(toClientJson(parsed)) differs from parsed");
+  },
+});
+
+// BatchCodec
+for (const dir of ["encode", "decode"] as const) {
+  op(`codec.${dir}`, [srcArb, batchBytesArb, fc.oneof({ weight: 3, arbitrary: dstArb }, { weight: 1, arbitrary: fc.constant(undefined) })], {
+    run: (w, src, bytes, dst) => w.codec[dir](src, bytes, dst),
+    writes: (w, src, bytes, dst) => ({ ranges: [span(dst === undefined ? src : dst, bytes), ...w.labels("codec")] }),
+    check: (_w, n, _src, bytes) => expect(isInt(n, 0, bytes / 64), `${n}`),
+  });
+}
+op("new BatchCodec", [memArb], { run: (_w, mem) => new BatchCodec(mem), writes: () => ({ reserve: true }) });
+
+// JsonRenderer
+op("renderer.render", [fc.oneof(goodSrcArb, srcArb), fc.oneof(goodBytesArb, batchBytesArb), kindArb, fc.oneof(fc.constantFrom(undefined, 0, 1732500000000, -1), fc.integer(), hostile, fc.constantFrom(2 ** 53, -(2 ** 53)))], {
+  run: (w, src, bytes, mode, ts) => w.renderer.render(src, bytes, mode, ts),
+  writes: (w) => ({ ranges: w.labels("renderer") }),
+  check: (w, n, _src, bytes) => {
+    expect(isInt(n, 0, Math.max(0, bytes / 64)), `${n} records`);
+    for (let i = 0; i < n; i++) {
+      const m = w.renderer.message(i);
+      if (m.length === 0) continue;
+      const text = Buffer.from(m).toString("utf8");
+      JSON.parse(text);
+      fromClientJson(text);
+    }
+  },
+});
+op("renderer.message", [mix(fc.integer({ min: 0, max: 3 }), fc.constantFrom(-1, 8, 1.5))], { run: (w, i) => w.renderer.message(i), check: (_w, m) => expect(m instanceof Uint8Array, "not bytes") });
+op("new JsonRenderer", [memArb, tableArb, fc.oneof(
+  fc.record({ broker: brokerArb, bufferBytes: fc.oneof(fc.integer({ min: 2112, max: 20000 }), fc.constantFrom(2111, 0, -1, NaN, 2 ** 30, 2 ** 30 + 1, "8192", undefined), hostile) }, { requiredKeys: [] }),
+  hostile,
+)], {
+  run: (_w, mem, table, options) => new JsonRenderer(mem, table, options), writes: () => ({ reserve: true }),
+});
+
+// Rings
+const ringHandleArb = makeArb(...["ok", "bcast", "shift", "back", "odd", "table", "end", "wrap32", "nan", "string", "type", "capacity", "capacity3000", "name", "evil", "null"].map((h) => `handle:${h}`));
+const ringLabels = (w: World, r: RingName, ...parts: string[]) => w.labels(...parts.map((p) => `${r}.${p}`));
+op("pool.get", [fc.oneof(ringArb, fc.constantFrom("", "SPSC", "toString", "__proto__"), hostile)], {
+  run: (w, name) => w.pool.get(name), check: (w, ring, name) => expect(ring.name === name, "another ring"),
+});
+op("pool.rings/handle", [], { run: (w) => [w.pool.rings(), w.pool.handle()] });
+op("RingPool.attach", [memArb, fc.oneof(makeArb(...["ok", "empty", "null", "overlap", "dup", "shifted", "notArray", "shift", "type", "capacity"].map((h) => `poolHandle:${h}`)), hostile)], {
+  run: (_w, mem, handle) => RingPool.attach(mem, handle),
+});
+op("Ring.attach", [memArb, fc.oneof(ringHandleArb, hostile)], { run: (_w, mem, handle) => Ring.attach(mem, handle) });
+op("RingPool.create / Ring.create", [memArb, fc.constantFrom("pool", "ring"), fc.oneof(
+  fc.record({
+    name: mix(fc.constantFrom("extra", "x".repeat(256)), fc.constantFrom("", "x".repeat(257), 5), 3),
+    type: mix(fc.constantFrom("spsc", "mpsc", "broadcast"), fc.constantFrom("SPSC", 1), 3),
+    capacity: mix(fc.constant(4096), fc.constantFrom(4095, 2048, 6144, 2 ** 31, 2 ** 30 * 2, "4096", NaN), 3),
+  }),
+  hostile,
+)], {
+  run: (_w, mem, kind, spec) => (kind === "pool" ? RingPool.create(mem, spec === undefined ? spec : [spec]) : Ring.create(mem, spec)),
+  writes: () => ({ reserve: true, grant: true }),
+  check: (w, made: Ring | RingPool) => {
+    for (const ring of made instanceof RingPool ? made.rings() : [made]) {
+      const data = ring.offset + R.RING_HEADER_BYTES;
+      expect(w.mem.owns(data, ring.capacity) && !w.mem.owns(ring.offset, 64), "the new ring's data area is not owned, or its header is");
+      w.regions.push({ at: data, end: data + ring.capacity, label: `data area of a new ring ${ring.name}` });
+    }
+  },
+});
+op("ring.writer()/reader()", [ringArb, fc.constantFrom("writer", "reader", "new RingWriter", "new RingReader")], {
+  run: (w, r, how) => {
+    const ring = w.rings[r as RingName].ring;
+    return how === "writer" ? ring.writer() : how === "reader" ? ring.reader() : how === "new RingWriter" ? new RingWriter(ring) : new RingReader(ring);
+  },
+  writes: (w, r) => ({ reserve: true, ranges: ringLabels(w, r, "hdr") }),
+});
+op("new RingWriter/RingReader (hostile)", [fc.constantFrom("w", "r"), fc.oneof(hostile, makeArb("mem", "table"))], {
+  run: (_w, which, ring) => (which === "w" ? new RingWriter(ring) : new RingReader(ring)),
+});
+op("ring getters", [ringArb, fc.constantFrom("tail", "head", "backlog", "maxClaim", "stats", "name", "type", "capacity", "offset", "handle")], {
+  run: (w, r, g) => { const ring = w.rings[r as RingName].ring; return g === "stats" ? ring.stats() : (ring as unknown as Record<string, unknown>)[g]; },
+});
+const claimWrites = (w: World, r: RingName): Writes => ({ ranges: ringLabels(w, r, "hdr", "data", "meta", "w") });
+const claimCheck = (w: World, at: number, r: RingName, bytes: number) => {
+  const set = w.rings[r];
+  if (at === -1) return;
+  const data = set.ring.offset + R.RING_HEADER_BYTES;
+  expect(isInt(at, data, data + set.ring.capacity - bytes) && at % 64 === 0, `claim at ${at} outside the data area`);
+  expect(w.mem.owns(at, bytes) && set.w.claimed === bytes, "the claim is not owned, or not held");
+  set.claimAt = at;
+};
+op("writer.tryClaim", [ringArb, bytesArb], { run: (w, r, b) => w.rings[r as RingName].w.tryClaim(b), writes: claimWrites, check: claimCheck, weight: 8 });
+op("writer.claim", [ringArb, bytesArb, timeoutArb], { run: (w, r, b, t) => w.rings[r as RingName].w.claim(b, t), writes: claimWrites, check: claimCheck, weight: 6 });
+op("writer.claimAsync", [ringArb, bytesArb, timeoutArb], { run: (w, r, b, t) => w.rings[r as RingName].w.claimAsync(b, t), writes: claimWrites, check: claimCheck, weight: 6 });
+op("writer.commit", [heldRingArb, fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: bytesArb })], {
+  run: (w, r, b) => w.rings[r as RingName].w.commit(b),
+  writes: (w, r) => { const set = w.rings[r as RingName]; return { ranges: [...ringLabels(w, r, "hdr", "meta", "w"), ...(set.w.claimed > 0 ? [span(set.claimAt, set.w.claimed)] : [])] }; },
+  check: (_w, n) => expect(isInt(n, 0, 1 << 16), `${n}`),
+  weight: 8,
+});
+op("writer.position/claimed", [ringArb], { run: (w, r) => [w.rings[r as RingName].w.position, w.rings[r as RingName].w.claimed] });
+// Not an entry point: fills the current claim with valid LTP records (writeMessage), one of them
+// sometimes broken, so that commits and reads succeed often enough to reach the paths behind them.
+op("helper: fill the claim", [heldRingArb, fc.integer({ min: -1, max: 20 })], {
+  run: (w, r, broken) => {
+    const set = w.rings[r as RingName];
+    const bytes = set.w.claimed;
+    for (let off = 0; off < bytes; off += 64) writeMessage(w.probe.wrap(set.claimAt + off), sampleMessage(w.table.get(off % 6), Kind.LTP, off), w.table);
+    if (broken >= 0 && broken * 64 < bytes) w.mem.u8[set.claimAt + broken * 64 + L.OFF_KIND] = 9;
+  },
+  weight: 8,
+  writes: (w, r) => { const set = w.rings[r as RingName]; return { ranges: [span(set.claimAt, set.w.claimed), ...w.labels("table", "table.scratch")] }; },
+});
+// Not an entry point either: claim, fill and commit in one go, so that rings fill, wrap and lap.
+op("helper: publish", [ringArb, fc.integer({ min: 1, max: 32 })], {
+  run: (w, r, n) => {
+    const set = w.rings[r as RingName];
+    const at = set.w.tryClaim(Math.min(n * 64, set.ring.maxClaim));
+    if (at < 0) return at;
+    set.claimAt = at;
+    for (let off = 0; off < set.w.claimed; off += 64) writeMessage(w.probe.wrap(at + off), sampleMessage(w.table.get(off % 6), Kind.LTP, off), w.table);
+    return set.w.commit();
+  },
+  writes: (w, r) => ({ ranges: [...ringLabels(w, r, "hdr", "data", "meta", "w"), ...w.labels("table", "table.scratch")] }),
+  weight: 8,
+});
+op("reader.read", [ringArb], {
+  run: (w, r) => w.rings[r as RingName].r.read(),
+  writes: (w, r) => ({ ranges: ringLabels(w, r, "r") }),
+  check: (w, n, r) => {
+    const set = w.rings[r as RingName];
+    set.lastRead = n;
+    expect(isInt(n, 0, set.ring.capacity), `${n}`);
+    const data = set.ring.offset + R.RING_HEADER_BYTES;
+    if (n > 0) expect(set.r.offset >= data && set.r.offset + n <= data + set.ring.capacity, `read [${set.r.offset}, +${n}) outside the data area`);
+  },
+});
+op("reader.release", [ringArb, fc.oneof(fc.constantFrom(...RING_NAMES.map((r) => new Ref(`ready.${r}`, 0))), bytesArb)], {
+  run: (w, r, b) => w.rings[r as RingName].r.release(b),
+  writes: (w, r) => ({ ranges: ringLabels(w, r, "hdr", "r") }),
+  check: (_w, ok) => expect(typeof ok === "boolean", "not a boolean"),
+});
+const cbArb = fc.oneof({ weight: 4, arbitrary: makeArb("fn:read", "fn:readMessage", "fn:throw", "fn:nothing", "fn:reenter") }, { weight: 1, arbitrary: hostile });
+op("reader.poll", [ringArb, cbArb], {
+  run: (w, r, cb) => w.rings[r as RingName].r.poll(cb),
+  writes: (w, r) => ({ ranges: [...ringLabels(w, r, "hdr", "r"), ...(r !== "spsc" ? ringLabels(w, "spsc", "hdr", "r") : [])], reserve: true }),
+  scratch: (r: RingName) => `${r}.r`, callbacks: true,
+  check: (_w, n) => expect(isInt(n, -1, 1 << 16), `${n}`),
+});
+op("reader.wait", [ringArb, timeoutArb, spinsArb], {
+  run: (w, r, t, s) => w.rings[r as RingName].r.wait(t, s),
+  writes: (w, r) => ({ ranges: ringLabels(w, r, "hdr", "r") }),
+  check: (_w, ok) => expect(typeof ok === "boolean", "not a boolean"),
+});
+op("reader.waitAsync", [ringArb, timeoutArb], {
+  run: (w, r, t) => w.rings[r as RingName].r.waitAsync(t),
+  writes: (w, r) => ({ ranges: ringLabels(w, r, "hdr", "r") }),
+  check: (_w, ok) => expect(typeof ok === "boolean", "not a boolean"),
+});
+op("reader.unblock", [ringArb], {
+  run: (w, r) => w.rings[r as RingName].r.unblock(),
+  writes: (w, r) => ({ ranges: ringLabels(w, r, "hdr", "meta", "data", "r") }),
+  check: (_w, n) => expect(isInt(n, 0, RING_CAPACITY), `${n}`),
+});
+op("reader getters", [ringArb, fc.constantFrom("offset", "lost", "laps", "backlog")], {
+  run: (w, r, g) => (w.rings[r as RingName].r as unknown as Record<string, number>)[g],
+  check: (_w, n) => expect(isInt(n, 0, 2 ** 53), `${n}`),
+});
+op("reader.close", [ringArb], { run: (w, r) => w.rings[r as RingName].r.close(), writes: (w, r) => ({ ranges: ringLabels(w, r, "hdr") }) });
+op("ringBytes", [fc.oneof(fc.constantFrom(4096, 8192, 2 ** 30, 4095, 2 ** 31, 6144, 0), hostile)], {
+  run: (_w, c) => ringBytes(c), check: (_w, n, c) => expect(n === 768 + c + c / 8, `${n}`),
+});
+
+// LastValueCache
+const cacheScratch = (w: World) => w.labels("cache.scratch");
+op("cache.apply", [srcArb, batchBytesArb, fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 1e6 }) }, { weight: 1, arbitrary: fc.constantFrom(-1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 2 ** 32, 1.5, NaN) }, { weight: 1, arbitrary: hostile })], {
+  run: (w, src, bytes, pos) => w.cache.apply(src, bytes, pos),
+  writes: (w) => ({ ranges: w.labels("cache", "cache.scratch") }),
+  check: (_w, n, _s, bytes) => expect(isInt(n, 0, bytes / 64), `${n}`),
+});
+op("cache.readInto", [idArb, dstArb], {
+  run: (w, id, dst) => w.cache.readInto(id, dst),
+  writes: (w, _id, dst) => ({ ranges: [span(dst, w.cache.recordBytes)] }),
+  check: (w, n) => expect(n === 0 || (n % 64 === 0 && n <= w.cache.recordBytes), `${n}`),
+});
+op("cache.snapshot", [idArb], {
+  run: (w, id) => w.cache.snapshot(id), writes: (w) => ({ ranges: cacheScratch(w) }),
+  check: (_w, r) => expect(r === undefined || (r instanceof Uint8Array && r.buffer instanceof ArrayBuffer && [64, 192, 384].includes(r.length)), "not a record copy"),
+});
+const snapCheck = (_w: World, r: { bytes: number; next: number; busy: number }, cap: number) => expect(isInt(r.bytes, 0, cap) && r.bytes % 64 === 0 && r.busy === 0, JSON.stringify(r));
+op("cache.snapshotIds", [fc.oneof(
+  { weight: 3, arbitrary: fc.array(idArb, { maxLength: 10 }) },
+  { weight: 1, arbitrary: fc.constantFrom(new Uint32Array([0, 1, 2]), new Float64Array([0, 0.5]), new Int8Array([-1]), new BigInt64Array([1n]), new DataView(new ArrayBuffer(8)), "012", { length: 3 }, { length: -1 }, Array.from({ length: 1000 }, (_, i) => i % 6)) },
+  { weight: 1, arbitrary: hostile },
+), dstArb, batchBytesArb], {
+  run: (w, ids, dst, cap) => w.cache.snapshotIds(ids, dst, cap),
+  writes: (w, _ids, dst, cap) => ({ ranges: [span(dst, cap), ...cacheScratch(w)], reserve: true }),
+  scratch: "cache.scratch",
+  check: (w, r, _ids, _dst, cap) => snapCheck(w, r, cap),
+});
+op("cache.snapshotRange", [idArb, fc.oneof(idArb, fc.constant(64)), dstArb, batchBytesArb], {
+  run: (w, from, to, dst, cap) => w.cache.snapshotRange(from, to, dst, cap),
+  writes: (w, _f, _t, dst, cap) => ({ ranges: [span(dst, cap), ...cacheScratch(w)] }),
+  check: (w, r, _f, _t, _d, cap) => snapCheck(w, r, cap),
+});
+op("cache.forEach", [cbArb, fc.oneof(fc.constantFrom(undefined, 1, 64, 448, 4096, 65536), fc.constantFrom(0, -1, 2 ** 30, 2 ** 30 + 1, 1.5), hostile)], {
+  run: (w, fn, chunk) => w.cache.forEach(fn, chunk),
+  writes: (w) => ({ ranges: [...cacheScratch(w), ...ringLabels(w, "spsc", "hdr", "r")], reserve: true }),
+  scratch: "cache.scratch", callbacks: true,
+});
+op("cache.updates", [idArb], { run: (w, id) => w.cache.updates(id), check: (_w, n) => expect(isInt(n, 0, 0xffffffff), `${n}`) });
+op("cache.writerExited", [fc.oneof(fc.integer({ min: 0, max: 1025 }), hostile)], {
+  run: (w, id) => w.cache.writerExited(id), writes: (w) => ({ ranges: w.labels("cache") }),
+  check: (_w, r) => expect(typeof r === "boolean", "not a boolean"),
+});
+op("cache.close", [], { run: (w) => w.cache.close(), writes: (w) => ({ ranges: w.labels("cache") }) });
+op("cache getters", [], { run: (w) => [w.cache.writerId, w.cache.capacity, w.cache.maxKind, w.cache.recordBytes, w.cache.offset] });
+const lvcOptionsArb = fc.oneof(
+  fc.record({ capacity: fc.oneof(fc.integer({ min: 1, max: 16 }), fc.constantFrom(0, 2 ** 24 + 1, 1.5), hostile), maxKind: kindArb, busyTimeoutMs: timeoutArb, writerId: fc.oneof(fc.integer({ min: 0, max: 1024 }), hostile) }, { requiredKeys: [] }),
+  hostile,
+);
+op("LastValueCache.create", [memArb, lvcOptionsArb], { run: (_w, mem, o) => LastValueCache.create(mem, o), writes: () => ({ reserve: true }) });
+op("LastValueCache.attach", [memArb, fc.oneof(fc.constant(new Ref("cache", 0)), offsetArb), fc.oneof(fc.constantFrom(undefined, { busyTimeoutMs: 1 }, { writerId: 7 }), lvcOptionsArb)], {
+  run: (_w, mem, offset, o) => LastValueCache.attach(mem, offset, o),
+  // A writerId registers the new instance: the writer table of the cache at `offset` is written.
+  writes: (_w, _mem, offset) => ({ reserve: true, ranges: [span(num(offset) + C.LVC_WRITERS, 4 * C.LVC_MAX_WRITERS)] }),
+  onError: () => ({ reserve: true }),
+});
+
+// SymbolPartitioner / PartitionMap
+const partState = (w: World) => JSON.stringify([w.part.partitions, [...w.part.pins], w.part.epoch, w.part.partitionLimit]);
+const partWrites = (w: World): Writes => ({ ranges: w.labels("part", "part.scratch") });
+const partOnError = (w: World): Writes => ({ ranges: w.labels("part.scratch") });
+const mapChange = {
+  writes: partWrites, onError: partOnError, state: partState,
+  check: (w: World, r: { moves?: unknown[] }) => {
+    const total = w.part.partitions.reduce((n, p) => n + p.slots, 0);
+    expect(total === w.part.slotCount, `the partitions own ${total} slots of ${w.part.slotCount}`);
+    for (let s = 0; s < w.part.slotCount; s++) expect(w.part.partitions.some((p) => p.partition === w.part.slotOwner(s)), `slot ${s} is owned by ${w.part.slotOwner(s)}, not a partition`);
+    if (r && Array.isArray(r.moves)) w.lastRebalance = r;
+  },
+};
+const isPartition = (w: World, p: unknown) => w.part.partitions.some((x) => x.partition === p);
+op("part.partitionOf", [exchangeArb, symbolArb], {
+  run: (w, ex, sym) => w.part.partitionOf(ex, sym), writes: (w) => ({ ranges: w.labels("part.scratch") }),
+  check: (w, p) => expect(isPartition(w, p), `partition ${p} is not in the map`),
+});
+op("part.partitionOfId", [idArb], {
+  run: (w, id) => w.part.partitionOfId(id), writes: partWrites, check: (w, p) => expect(isPartition(w, p), `partition ${p} is not in the map`),
+});
+op("part.slotOfId", [idArb], { run: (w, id) => w.part.slotOfId(id), check: (w, s) => expect(isInt(s, 0, w.part.slotCount - 1), `${s}`) });
+op("part.slotOfHash", [fc.oneof(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.constantFrom(2 ** 32, -1, 1.5), hostile)], {
+  run: (w, h) => w.part.slotOfHash(h), check: (w, s) => expect(isInt(s, 0, w.part.slotCount - 1), `${s}`),
+});
+op("part.slotOwner", [fc.oneof(fc.integer({ min: -2, max: 300 }), hostile)], {
+  run: (w, s) => w.part.slotOwner(s), check: (w, p) => expect(isPartition(w, p), `partition ${p} is not in the map`),
+});
+op("part.hashOf", [exchangeArb, symbolArb], {
+  run: (w, ex, sym) => w.part.hashOf(ex, sym), writes: (w) => ({ ranges: w.labels("part.scratch") }),
+  check: (_w, h) => expect(isInt(h, 0, 0xffffffff), `${h}`),
+});
+op("part.partitionBatch", [srcArb, batchBytesArb, dstArb, mix(fc.integer({ min: 0, max: 64 }), fc.constantFrom(2 ** 20, -1, 1.5), 4), fc.oneof(fc.constantFrom(0, undefined, new Ref("C", 4096)), offsetArb)], {
+  run: (w, src, bytes, out, cap, pb) => w.part.partitionBatch(src, bytes, out, cap, pb),
+  writes: (w, _src, _bytes, out, cap, pb) => ({
+    ranges: [span(out, num(cap) * 2), ...(pb === 0 || pb === undefined ? [] : [span(pb, w.part.partitionLimit * 4)]), ...w.labels("part", "part.scratch")],
+  }),
+  check: (_w, n, _s, _b, _o, cap) => expect(isInt(n, 0, cap), `${n}`),
+});
+op("part.pin", [exchangeArb, symbolArb, partArb], { run: (w, ex, sym, p) => w.part.pin(ex, sym, p), ...mapChange, check: undefined });
+op("part.unpin", [exchangeArb, symbolArb], { run: (w, ex, sym) => w.part.unpin(ex, sym), ...mapChange, check: undefined });
+op("part.setWeight", [partArb, weightArb], { run: (w, p, wt) => w.part.setWeight(p, wt), ...mapChange });
+op("part.addPartition", [fc.oneof(fc.record({ partition: partArb, weight: weightArb }, { requiredKeys: [] }), fc.constant(undefined), hostile)], {
+  run: (w, spec) => w.part.addPartition(spec), ...mapChange,
+});
+op("part.removePartition", [partArb], { run: (w, p) => w.part.removePartition(p), ...mapChange });
+op("part.setPartitions", [fc.oneof(fc.integer({ min: 1, max: 8 }), fc.array(fc.oneof(fc.record({ partition: partArb, weight: weightArb }, { requiredKeys: [] }), hostile), { maxLength: 5 }), fc.constantFrom(0, 257, 4097), hostile)], {
+  run: (w, parts) => w.part.setPartitions(parts), ...mapChange,
+});
+op("part.balance", [fc.oneof(
+  fc.constant(undefined),
+  fc.record({
+    tolerance: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), hostile), maxMovedShare: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), hostile),
+    load: fc.oneof(makeArb("fn:load1", "fn:loadId", "fn:loadNaN", "fn:loadNeg", "fn:loadHuge", "fn:loadString", "fn:throw"), hostile),
+  }, { requiredKeys: [] }),
+  hostile,
+)], {
+  run: (w, o) => w.part.balance(o), ...mapChange, callbacks: true,
+});
+op("part.symbolsMoved", [fc.oneof(
+  makeArb("rebalance"),
+  fc.record({ moves: fc.array(fc.record({ slot: anyNumber, from: anyNumber, to: anyNumber }), { maxLength: 4 }), unpinned: fc.array(fc.record({ key: fc.oneof(fc.constantFrom("NSE:RELIANCE", "NSE", ":", "XYZ:A"), fc.string()), partition: anyNumber }), { maxLength: 3 }) }),
+  fc.record({ moves: fc.oneof(fc.constant([]), fc.array(hostile, { minLength: 1, maxLength: 2 })), unpinned: fc.oneof(fc.constant([]), fc.array(hostile, { minLength: 1, maxLength: 2 }), fc.constant([{ key: 5, partition: 0 }])) }),
+  hostile,
+)], {
+  run: (w, r) => w.part.symbolsMoved(r),
+  writes: (w) => ({ ranges: w.labels("part", "part.scratch", "table.scratch") }),
+  check: (_w, moves) => expect(Array.isArray(moves), "not an array"),
+});
+op("part getters", [], { run: (w) => [w.part.partitions, w.part.pins, w.part.epoch, w.part.partitionLimit, w.part.slotCount, w.part.offset] });
+op("PartitionMap.attach", [memArb, fc.oneof(fc.constant(new Ref("part", 0)), offsetArb), fc.oneof(tableArb, fc.constant(undefined))], { run: (_w, mem, o, t) => PartitionMap.attach(mem, o, t), writes: () => ({ reserve: true }) });
+op("SymbolPartitioner.create", [memArb, fc.oneof(
+  fc.record({
+    partitions: mix(fc.oneof(fc.integer({ min: 1, max: 4 }), fc.array(fc.record({ partition: partArb, weight: weightArb }, { requiredKeys: [] }), { maxLength: 3 })), fc.constantFrom(0, 17, 65537), 3),
+    slotBits: mix(fc.constantFrom(4, 8, undefined), fc.constantFrom(3, 17, 4.5), 3),
+    maxPins: mix(fc.constantFrom(1, 8, undefined), fc.constantFrom(0, 2 ** 20 + 1), 3),
+    symbols: fc.oneof(tableArb, fc.constant(undefined)),
+  }, { requiredKeys: ["partitions"] }),
+  hostile,
+)], { run: (_w, mem, o) => SymbolPartitioner.create(mem, o), writes: () => ({ reserve: true }) });
+
+// ───────────────────────────── running calls ─────────────────────────────
+
+class Call {
+  constructor(readonly op: Op, readonly args: unknown[]) {}
+  [fc.toStringMethod](): string {
+    return describeCall(this);
+  }
+}
+const callArb: fc.Arbitrary<Call> = fc.oneof(...ops.map((o) => ({ weight: o.weight ?? 4, arbitrary: o.args.map((args) => new Call(o, args)) })));
+
+/** A short rendering of any value (never dumps a memory's bytes). */
+function describeValue(v: unknown): string {
+  if (typeof v === "object" && v !== null && !Array.isArray(v) && !(fc.toStringMethod in v)) {
+    if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${v.byteLength} bytes at ${v.byteOffset}${v.buffer instanceof SharedArrayBuffer ? " of the memory" : ""})`;
+    if (v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return `${v.constructor.name}(${v.byteLength})`;
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return `<${(v as object).constructor?.name ?? "object"}>`;
+    return `{${Object.entries(v).map(([k, x]) => `${k}: ${describeValue(x)}`).join(", ")}}`.slice(0, 300);
+  }
+  if (Array.isArray(v) && v.length > 0) return `[${v.slice(0, 12).map(describeValue).join(", ")}${v.length > 12 ? `, … (${v.length})` : ""}]`;
+  return fc.stringify(v).slice(0, 300);
+}
+function describeCall(call: Call, resolved?: unknown[]): string {
+  const shown = call.args.map(describeValue).join(", ");
+  const res = resolved && resolved.some((v, i) => v !== call.args[i]) ? `  [resolved: ${resolved.map(describeValue).join(", ")}]` : "";
+  return `${call.op.name}(${shown})${res}`;
+}
+
+type Verdict = "threw" | "job" | "memory" | "state" | "hang";
+
+const stats = new Map<string, Map<string, number>>();
+function count(op: string, outcome: string, n = 1): void {
+  let m = stats.get(op);
+  if (!m) stats.set(op, (m = new Map()));
+  m.set(outcome, (m.get(outcome) ?? 0) + n);
+}
+
+async function exec(w: World, call: Call): Promise<void> {
+  const { op } = call;
+  const args = call.args.map((a) => w.resolve(a));
+  const nextBefore = w.next();
+  const stateBefore = op.state?.(w);
+  const success = op.writes?.(w, ...args) ?? NOTHING;
+  const failure = op.onError ? op.onError(w, ...args) : success;
+  w.label = typeof op.scratch === "function" ? op.scratch(...args) : op.scratch ?? "discarded";
+  const t0 = performance.now();
+  let result: unknown;
+  let error: unknown;
+  let threw = false;
+  try {
+    result = op.run(w, ...args);
+    if (result instanceof Promise) result = await result;
+  } catch (e) {
+    threw = true;
+    error = e;
+  }
+  w.label = "discarded";
+  const ms = performance.now() - t0;
+  const outcome = !threw ? "ok" : error instanceof TickwireError ? error.code : error instanceof Sentinel ? "sentinel" : `!${(error as Error)?.constructor?.name ?? typeof error}`;
+  count(op.name, outcome);
+  count(op.name, "ms", ms);
+
+  const violations: [Verdict, string][] = [];
+  if (ms > HANG_MS) violations.push(["hang", `took ${ms.toFixed(0)} ms`]);
+  if (threw) {
+    if (error instanceof TickwireError) {
+      if (!CODES.has(error.code)) violations.push(["threw", `threw a TickwireError with code ${describeValue(error.code)}`]);
+    } else if (!(op.callbacks && error instanceof Sentinel)) {
+      const e = error as Error;
+      violations.push(["threw", `threw ${e?.constructor?.name ?? typeof e}: ${e?.message ?? String(e)}\n${e?.stack?.split("\n").slice(1, 4).join("\n") ?? ""}`]);
+    }
+    if (stateBefore !== undefined && op.state!(w) !== stateBefore) violations.push(["state", `threw (${(error as Error)?.message}) yet changed the map: ${stateBefore} → ${op.state!(w)}`]);
+  } else if (op.check) {
+    try {
+      op.check(w, result, ...args);
+    } catch (e) {
+      violations.push(["job", `returned ${describeValue(result)}, but ${(e as Error).message}`]);
+    }
+  }
+  const writes = threw ? failure : success;
+  const memory = w.guard.verify(writes.ranges ?? [], writes, nextBefore);
+  if (memory) violations.push(["memory", memory]);
+
+  for (const [kind, text] of violations) throw new Error(`${describeCall(call, args)}: ${kind}: ${text}`);
+}
+
+// ───────────────────────────── tests ─────────────────────────────
+
+test("fuzz: every public call, hostile arguments: a result or a TickwireError, and nothing written outside what the call may change", async () => {
+  const t0 = performance.now();
+  let calls = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(callArb, { minLength: 1, maxLength: 60, size: "max" }), async (seq) => {
+      const w = await World.create();
+      for (const call of seq) {
+        calls++;
+        await exec(w, call);
+      }
+    }),
+    { seed: SEED, numRuns: RUNS, includeErrorInReport: true },
+  );
+  const ms = performance.now() - t0;
+  const never = ops.filter((o) => !stats.has(o.name)).map((o) => o.name);
+  assert.equal(never, [], "every entry point was called");
+  if (STATS) {
+    for (const [name, outcomes] of [...stats].sort()) console.log(`  ${name}: ${[...outcomes].map(([k, n]) => `${k} ${k === "ms" ? n.toFixed(1) : n}`).join(", ")}`);
+  }
+  console.log(`fuzz: ${calls} calls over ${RUNS} runs, ${ops.length} entry points, ${(ms / 1000).toFixed(1)} s (seed ${SEED})`);
+});
+
+test("fromClientJson(toClientJson(m)) gives back every field on the wire, for random valid messages", () => {
+  fc.assert(
+    fc.property(validMessageArb, fc.oneof(fc.constant(undefined), fc.constantFrom(1, 2, 3)), fc.integer({ min: -(2 ** 45), max: 2 ** 45 }), cleanSymbolArb, (m, askMode, ts, broker) => {
+      const mode = (askMode === undefined || askMode > m.mode ? m.mode : askMode) as Kind;
+      const text = toClientJson(m, { broker, timestampMs: ts, mode });
+      const back = fromClientJson(text);
+      assert.equal(back.broker, broker);
+      assert.equal(back.timestampMs, ts === 0 ? 0 : ts);
+      assert.equal(back.message, onTheWire(m, mode), text);
+    }),
+    { seed: SEED, numRuns: ROUND_TRIP_RUNS, includeErrorInReport: true },
+  );
+});
+
+test("writeMessage → readMessage round-trips exactly; the record decodes/encodes back to itself and renders as toClientJson does", async () => {
+  const mem = await TickwireMemory.create({ bytes: 1 << 22, module: MODULE });
+  const table = SymbolTable.create(mem, 4096);
+  const codec = new BatchCodec(mem);
+  const renderer = new JsonRenderer(mem, table, { broker: "fuzz", bufferBytes: 8192 });
+  const at = mem.allocate(L.DEPTH_BYTES);
+  const stage = mem.allocate(L.DEPTH_BYTES);
+  const back = mem.allocate(L.DEPTH_BYTES);
+  const view = new TickView(mem.buffer).wrap(at);
+  const decoder = new TextDecoder();
+  fc.assert(
+    fc.property(validMessageArb, fc.integer({ min: -(2 ** 45), max: 2 ** 45 }), (m, ts) => {
+      const known = table.find(m.exchange, m.symbol);
+      if (known >= 0 && table.get(known).priceDecimals !== m.priceDecimals) {
+        assert.is(throwsCode(() => writeMessage(view, m, table)), "DECIMALS");
+        return;
+      }
+      const n = writeMessage(view, m, table);
+      assert.is(n, recordBytes(m.mode));
+      assert.equal(readMessage(view, table), normalised(m));
+      assert.is(codec.decode(at, n, stage), 1);
+      assert.is(codec.encode(stage, n, back), 1);
+      assert.equal(mem.u8.slice(back, back + n), mem.u8.slice(at, at + n), "decode then encode gives the record back");
+      assert.is(renderer.render(at, n, m.mode, ts), 1);
+      assert.is(decoder.decode(renderer.message(0).slice()), toClientJson(m, { broker: "fuzz", timestampMs: ts }));
+    }),
+    { seed: SEED, numRuns: ROUND_TRIP_RUNS, includeErrorInReport: true },
+  );
+});
+
+/** The message fromClientJson gives for `m` rendered at `mode`: fields not on the wire are 0 (see its doc). */
+function onTheWire(m: MarketDataMessage, mode: Kind): MarketDataMessage {
+  const n = normalised(m);
+  const out: MarketDataMessage = {
+    mode, symbol: n.symbol, exchange: n.exchange, priceDecimals: n.priceDecimals, seq: 0, recvTimeNs: 0, ltp: n.ltp,
+    exchangeTimeMs: 0, lastTradeTimeMs: 0, lastQuantity: 0, percentChange: 0,
+  };
+  if (mode === Kind.LTP) return out;
+  Object.assign(out, {
+    averagePrice: n.averagePrice, open: n.open, high: n.high, low: n.low, close: n.close, volume: n.volume, oi: n.oi,
+    bid: 0, ask: 0, bidQuantity: 0, askQuantity: 0, totalBuyQuantity: 0, totalSellQuantity: 0, upperCircuit: 0, lowerCircuit: 0,
+    lastQuantity: n.lastQuantity, lastTradeTimeMs: n.lastTradeTimeMs, percentChange: n.percentChange,
+  });
+  if (mode === Kind.QUOTE) return out;
+  Object.assign(out, {
+    bid: n.bid, ask: n.ask, bidQuantity: n.bidQuantity, askQuantity: n.askQuantity, totalBuyQuantity: n.totalBuyQuantity,
+    totalSellQuantity: n.totalSellQuantity, upperCircuit: n.upperCircuit, lowerCircuit: n.lowerCircuit, depth: n.depth,
+  });
+  return out;
+}
+
+/** `m` as readMessage returns it: every field of its mode, absent ones 0, 5 levels a side, top of book from level 0. */
+function normalised(m: MarketDataMessage): MarketDataMessage {
+  const z = (v: number | undefined) => (v === undefined || v === 0 ? 0 : v);
+  const big = (v: number | bigint | undefined) => (v === undefined ? 0 : canonical(BigInt(v)));
+  const out: MarketDataMessage = {
+    mode: m.mode, symbol: m.symbol, exchange: m.exchange, priceDecimals: m.priceDecimals, seq: big(m.seq), recvTimeNs: big(m.recvTimeNs),
+    ltp: z(m.ltp), exchangeTimeMs: big(m.exchangeTimeMs), lastTradeTimeMs: big(m.lastTradeTimeMs), lastQuantity: m.lastQuantity,
+    percentChange: z(m.percentChange),
+  };
+  if (m.mode === Kind.LTP) return out;
+  Object.assign(out, {
+    averagePrice: z(m.averagePrice), open: z(m.open), high: z(m.high), low: z(m.low), close: z(m.close), volume: big(m.volume), oi: big(m.oi),
+    bid: z(m.bid), ask: z(m.ask), bidQuantity: m.bidQuantity ?? 0, askQuantity: m.askQuantity ?? 0,
+    totalBuyQuantity: big(m.totalBuyQuantity), totalSellQuantity: big(m.totalSellQuantity), upperCircuit: z(m.upperCircuit), lowerCircuit: z(m.lowerCircuit),
+  });
+  if (m.mode === Kind.QUOTE) return out;
+  const pad = (levels: { price: number; quantity: number; orders: number }[] = []) =>
+    Array.from({ length: L.DEPTH_LEVELS }, (_, i) => ({ price: z(levels[i]?.price), quantity: levels[i]?.quantity ?? 0, orders: levels[i]?.orders ?? 0 }));
+  const depth = { buy: pad(m.depth?.buy), sell: pad(m.depth?.sell) };
+  Object.assign(out, { depth, bid: depth.buy[0]!.price, ask: depth.sell[0]!.price, bidQuantity: depth.buy[0]!.quantity, askQuantity: depth.sell[0]!.quantity });
+  return out;
+}
+
+function throwsCode(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    assert.instance(e, TickwireError);
+    return (e as TickwireError).code;
+  }
+  return assert.unreachable("expected a TickwireError") as never;
+}
+
+// ───────────────────────────── what the fuzzer found: regression tests ─────────────────────────────
+
+/** Runs `fn` (awaiting it); fails unless it throws a TickwireError, naming what it did instead. */
+async function mustRefuse(name: string, fn: () => unknown): Promise<TickwireError> {
+  let r: unknown;
+  try {
+    r = await fn();
+  } catch (e) {
+    if (e instanceof TickwireError) return e;
+    return assert.unreachable(`${name} threw ${(e as Error)?.constructor?.name ?? typeof e}: ${(e as Error)?.message}, not a TickwireError`) as never;
+  }
+  return assert.unreachable(`${name} returned ${describeValue(r)} instead of throwing a TickwireError`) as never;
+}
+
+test("exchangeName(a non-number) answers undefined, not a TypeError, a call into user code or a coerced name", () => {
+  for (const v of [Symbol("x"), evil, "5", 5n, new Number(5), [5]]) {
+    let r: unknown;
+    try {
+      r = exchangeName(v as number);
+    } catch (e) {
+      assert.instance(e, TickwireError, `exchangeName(${describeValue(v)}) threw ${(e as Error).constructor.name}: ${(e as Error).message}`);
+      continue;
+    }
+    assert.is(r, undefined, `exchangeName(${describeValue(v)}) is ${describeValue(r)}`);
+  }
+});
+
+test("symbolsMoved with malformed moves/unpinned entries throws a TickwireError", async () => {
+  const w = await World.create();
+  for (const r of [{ moves: [null], unpinned: [] }, { moves: [], unpinned: [null] }, { moves: [], unpinned: [{ key: 5, partition: 0 }] }, { moves: [], unpinned: ["NSE:INFY"] }]) {
+    await mustRefuse(`symbolsMoved(${describeValue(r)})`, () => w.part.symbolsMoved(r as never));
+  }
+});
+
+test("the loader entry points answer bad input with a TickwireError", async () => {
+  const w = await World.create();
+  await mustRefuse("compileCore(\"x\")", () => compileCore("x" as never));
+  await mustRefuse("compileCore(3 bytes)", () => compileCore(new Uint8Array(3)));
+  await mustRefuse("compileCore(a missing file)", () => compileCore(new URL("file:///nonexistent/tickwire.wasm")));
+  await mustRefuse("instantiateCore(null, memory)", () => instantiateCore(null as never, w.mem.memory));
+  await mustRefuse("instantiateCore(module, null)", () => instantiateCore(MODULE, null as never));
+  await mustRefuse("TickwireMemory.create({ bytes: 65536, wasm: \"x\" })", () => TickwireMemory.create({ bytes: 65536, wasm: "x" as never }));
+});
+
+test("the abstract RecordView cannot be used from JS: constructing it (or reading a price) is a TickwireError", async () => {
+  const w = await World.create();
+  await mustRefuse("new RecordView(mem.buffer).wrap(A).ltp", () => new (RecordView as unknown as new (b: ArrayBufferLike) => TickView)(w.mem.buffer).wrap(w.A).ltp);
+});
+
+test("a weight whose share of the slots overflows is refused before the map changes, and the map keeps working", async () => {
+  for (const [name, change] of [
+    ["addPartition({ weight: 1e306 })", (w: World) => w.part.addPartition({ weight: 1e306 })],
+    ["setWeight(0, Number.MAX_VALUE)", (w: World) => w.part.setWeight(0, Number.MAX_VALUE)],
+    ["setPartitions([{ weight: 1 }, { weight: 1e306 }])", (w: World) => w.part.setPartitions([{ weight: 1 }, { weight: 1e306 }])],
+  ] as const) {
+    const w = await World.create();
+    const before = partState(w);
+    await mustRefuse(name, () => change(w));
+    assert.is(partState(w), before, `the throwing ${name} changed the map's partitions`);
+    w.part.setWeight(1, 2); // and the map still takes changes
+  }
+});
+
+test("a Quote/Depth setter refuses a record that was re-made smaller through another view (KIND), as a fresh view does", async () => {
+  const w = await World.create();
+  const depth = new TickView(w.mem.buffer).wrap(w.C).init(Kind.DEPTH);
+  new TickView(w.mem.buffer).wrap(w.C).init(Kind.LTP); // the record is now a 64-byte LTP
+  const past = w.mem.u8.slice(w.C + 64, w.C + 384);
+  assert.is((await mustRefuse("depth.open = 5", () => { depth.open = 5; })).code, "KIND");
+  assert.is((await mustRefuse("depth.setLevel(BUY, 2, 5, 7, 1)", () => depth.setLevel(Side.BUY, 2, 5, 7, 1))).code, "KIND");
+  assert.equal(w.mem.u8.slice(w.C + 64, w.C + 384), past, "nothing written past the LTP record");
+});
+
+test.run();
