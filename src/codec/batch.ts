@@ -18,10 +18,12 @@ export function fieldName(offset: number): string {
  */
 export class BatchCodec {
   private readonly status: number;
+  private readonly size: number;
 
   constructor(private readonly mem: TickwireMemory) {
     checkInstance(mem, TickwireMemory, "BatchCodec: mem");
     this.status = mem.reserve(8, 8);
+    this.size = mem.byteLength;
   }
 
   /**
@@ -42,9 +44,14 @@ export class BatchCodec {
   }
 
   private checkRegions(src: number, bytes: number, dst: number, op: string): void {
-    checkInt(bytes, 0, this.mem.byteLength, `${op}: bytes`);
-    this.mem.checkInside(src, bytes, 8, `${op}: src`);
-    this.mem.checkOwned(dst, bytes, 8, `${op}: dst`);
+    // The common case in a few comparisons (a call a record must stay cheap); anything else
+    // goes through the full checks, which name what is wrong.
+    if (typeof src === "number" && typeof bytes === "number" && typeof dst === "number" && (src & 7) === 0 && (dst & 7) === 0
+      && src >= 0 && bytes >= 0 && src + bytes <= this.size && this.mem.inProven(dst, bytes)
+      && Number.isInteger(src) && Number.isInteger(bytes) && Number.isInteger(dst)) return;
+    checkInt(bytes, 0, this.mem.byteLength, "bytes", "ARGUMENT", op);
+    this.mem.checkInside(src, bytes, 8, "src", op);
+    this.mem.checkOwned(dst, bytes, 8, "dst", op);
   }
 
   private check(result: number, op: string): number {

@@ -447,7 +447,7 @@ export class TickView extends RecordView {
   setScaled(fieldOffset: number, v: number): void {
     checkPriceField(fieldOffset);
     this.writable(fieldOffset);
-    this.writeScaled(fieldOffset, checkInt(v, -L.MAX_SCALED_PRICE, L.MAX_SCALED_PRICE, `${priceFieldName(fieldOffset)} (scaled)`, "PRICE"));
+    this.writeScaled(fieldOffset, checkInt(v, -L.MAX_SCALED_PRICE, L.MAX_SCALED_PRICE, "scaled price", "PRICE", priceFieldName(fieldOffset)));
   }
   protected price(fieldOffset: number): number {
     this.readable(fieldOffset);
@@ -501,7 +501,7 @@ export class StageView extends RecordView {
  * Throws PRICE for a value that is not a finite number or beyond ±(2^51 - 1) scaled.
  */
 export function scalePrice(value: number, decimals: number, name = "price"): number {
-  checkInt(decimals, 0, L.MAX_PRICE_DECIMALS, `${name}: decimals`, "DECIMALS");
+  checkInt(decimals, 0, L.MAX_PRICE_DECIMALS, "decimals", "DECIMALS", name);
   if (typeof value !== "number" || !Number.isFinite(value)) throw new TickwireError("PRICE", `${name}: ${describe(value)} is not a finite number`);
   const pow = POW10[decimals]!;
   const y = value * pow;

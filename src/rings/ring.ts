@@ -1,5 +1,7 @@
 import * as R from "./layout.js";
+import * as L from "../format/layout.js";
 import { SLOT_BYTES, KIND_PADDING, OFF_KIND } from "../format/layout.js";
+
 import { TickwireError, errorFromStatus } from "../errors.js";
 import { TickwireMemory } from "../memory/shared-memory.js";
 import { checkInstance, checkInt, checkObject, checkTimeout, describe } from "../validate.js";
@@ -67,7 +69,12 @@ export function checkRingSpec(spec: RingSpec): void {
  * owns a cursor (per-thread state) and must stay in the thread that made it.
  */
 export class Ring {
-  private constructor(readonly mem: TickwireMemory, readonly handle: Readonly<RingHandle>) {}
+  /** "ring <name>": the prefix of this ring's error messages. @internal */
+  readonly label: string;
+
+  private constructor(readonly mem: TickwireMemory, readonly handle: Readonly<RingHandle>) {
+    this.label = `ring ${handle.name}`;
+  }
 
   /** Lays out a new ring in `mem`. */
   static create(mem: TickwireMemory, spec: RingSpec): Ring {
@@ -206,7 +213,7 @@ export class RingWriter {
    * reader does not make room in time — it may be stalled or dead.
    */
   claim(bytes: number, timeoutMs = 1000): number {
-    checkTimeout(timeoutMs, `ring ${this.ring.name}: claim timeoutMs`);
+    checkTimeout(timeoutMs, "claim timeoutMs", this.ring.label);
     let at = this.attempt(bytes);
     if (at >= 0) return at;
     this.countFull();
@@ -220,7 +227,7 @@ export class RingWriter {
    * (Atomics.waitAsync), so an event loop — and whatever supervises the reader — keeps running.
    */
   async claimAsync(bytes: number, timeoutMs = 1000): Promise<number> {
-    checkTimeout(timeoutMs, `ring ${this.ring.name}: claimAsync timeoutMs`);
+    checkTimeout(timeoutMs, "claimAsync timeoutMs", this.ring.label);
     let at = this.attempt(bytes);
     if (at >= 0) return at;
     this.countFull();
@@ -245,13 +252,13 @@ export class RingWriter {
   }
 
   private attempt(bytes: number): number {
-    if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < SLOT_BYTES || bytes > this.ring.maxClaim || bytes % SLOT_BYTES !== 0) {
-      throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot claim ${describe(bytes)} bytes (a multiple of 64 from 64 to ${this.ring.maxClaim})`);
-    }
+    // One test on the way in ((x | 0) === x: an integer below 2^31), the reasons only when refused.
+    const at = typeof bytes === "number" && (bytes | 0) === bytes ? this.core.ringClaim(this.r, this.cur, bytes) : L.ERR_LENGTH;
+    if (at >= R.RING_FULL) return at;
     if (this.claimed !== 0) {
       throw new TickwireError("ARGUMENT", `ring ${this.ring.name}: this writer still holds a claim of ${this.claimed} bytes: commit it, or give it up with commit(0), first`);
     }
-    return this.core.ringClaim(this.r, this.cur, bytes);
+    throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot claim ${describe(bytes)} bytes (a multiple of 64 from 64 to ${this.ring.maxClaim})`);
   }
 
   private countFull(): void {
@@ -267,16 +274,16 @@ export class RingWriter {
    * its records are lost.
    */
   commit(bytes: number = this.claimed): number {
+    const ticks = typeof bytes === "number" && (bytes | 0) === bytes ? this.core.ringCommit(this.r, this.cur, bytes) : L.ERR_LENGTH;
+    if (ticks >= 0) return ticks;
     const claimed = this.claimed;
-    if (claimed === 0) throw new TickwireError("LENGTH", `ring ${this.ring.name}: commit without a claim`);
-    if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 0 || bytes > claimed || bytes % SLOT_BYTES !== 0) {
-      throw new TickwireError("LENGTH", `ring ${this.ring.name}: commit of ${describe(bytes)} bytes: must be a multiple of 64 up to the claim's ${claimed}`);
+    if (ticks === L.ERR_LENGTH) {
+      if (claimed === 0) throw new TickwireError("LENGTH", `ring ${this.ring.name}: commit without a claim`);
+      if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 0 || bytes > claimed || bytes % SLOT_BYTES !== 0) {
+        throw new TickwireError("LENGTH", `ring ${this.ring.name}: commit of ${describe(bytes)} bytes: must be a multiple of 64 up to the claim's ${claimed}`);
+      }
     }
-    const ticks = this.core.ringCommit(this.r, this.cur, bytes);
-    if (ticks < 0) {
-      throw errorFromStatus(ticks, `ring ${this.ring.name}: commit`, ticks === R.RING_FULL ? undefined : this.u32[(this.cur + R.CUR_ERROR_INDEX) >>> 2]);
-    }
-    return ticks;
+    throw errorFromStatus(ticks, `ring ${this.ring.name}: commit`, ticks === L.ERR_GIVEN_UP ? undefined : this.u32[(this.cur + R.CUR_ERROR_INDEX) >>> 2]);
   }
 }
 
@@ -350,13 +357,13 @@ export class RingReader {
    * counted in `lost`).
    */
   release(bytes: number): boolean {
+    const result = typeof bytes === "number" && (bytes | 0) === bytes && bytes >= 0 ? this.core.ringRelease(this.r, this.cur, bytes) : L.ERR_LENGTH;
+    if (result >= 0) return result === 0;
     const ready = this.u32[(this.cur + R.CUR_BYTES) >>> 2]!;
     if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 0 || bytes > ready || bytes % SLOT_BYTES !== 0) {
       throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot release ${describe(bytes)} bytes: the last read returned ${ready} (release a multiple of 64 within it)`);
     }
-    const result = this.core.ringRelease(this.r, this.cur, bytes);
-    if (result < 0) throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot release ${bytes} bytes: they do not end on a record boundary`);
-    return result === 0;
+    throw new TickwireError("LENGTH", `ring ${this.ring.name}: cannot release ${bytes} bytes: they do not end on a record boundary`);
   }
 
   /**
@@ -417,6 +424,17 @@ export class RingReader {
     const take = Math.min(bytes, this.copyBytes);
     const from = this.offset;
     this.u8.copyWithin(this.copy, from, from + take);
+    if (take === bytes) {
+      // All of it copied: the release walks the records itself, after the copy. Intact means the
+      // copy holds whole records (else the ring is corrupt); overwritten means nothing of it is used.
+      const result = this.core.ringRelease(this.r, this.cur, bytes);
+      if (result === R.RING_LAPPED) return -1;
+      if (result < 0) throw new TickwireError("LENGTH", `ring ${this.ring.name}: a broken record in a batch at offset ${from} that was not overwritten: the ring is corrupt`);
+      this.pendingAt = this.copy;
+      this.pendingEnd = this.copy + bytes;
+      const records = this.deliver(onRecord);
+      return records === 0 ? PADDING_ONLY : records;
+    }
     // Find the whole records in the copy. A torn copy may show any lengths: the release
     // below rejects it, and then nothing of it is used.
     let whole = 0;
@@ -464,8 +482,8 @@ export class RingReader {
    * 1000). Returns false on timeout.
    */
   wait(timeoutMs = 1000, spins = SPIN_BEFORE_PARK): boolean {
-    checkTimeout(timeoutMs, `ring ${this.ring.name}: wait timeoutMs`);
-    checkInt(spins, 0, 1e9, `ring ${this.ring.name}: wait spins`);
+    checkTimeout(timeoutMs, "wait timeoutMs", this.ring.label);
+    checkInt(spins, 0, 1e9, "wait spins", "ARGUMENT", this.ring.label);
     if (this.pendingAt < this.pendingEnd) return true;
     for (let i = 0; i < spins; i++) if (this.ready()) return true;
     return parkSync(this.i32, this.r + R.RH_READER_WAITERS, this.r + R.RH_READER_FUTEX, timeoutMs, () => this.ready());
@@ -474,7 +492,7 @@ export class RingReader {
   /** Like {@link RingReader.wait} without blocking the thread: for an event loop (Atomics.waitAsync). */
   waitAsync(timeoutMs = 1000): Promise<boolean> {
     try {
-      checkTimeout(timeoutMs, `ring ${this.ring.name}: waitAsync timeoutMs`);
+      checkTimeout(timeoutMs, "waitAsync timeoutMs", this.ring.label);
     } catch (e) {
       return Promise.reject(e);
     }
