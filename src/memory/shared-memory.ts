@@ -209,9 +209,10 @@ export class TickwireMemory {
     return true;
   }
 
-  /** Whether [offset, offset + bytes) lies in the owned run proven last: a fast path for hot callers (false: ask owns). @internal */
+  /** Whether [offset, offset + bytes) lies in one of the two owned runs proven last: a fast path for hot callers (false: ask owns). @internal */
   inProven(offset: number, bytes: number): boolean {
-    return offset >= this.provenStart && offset + bytes <= this.provenEnd;
+    // Two runs, so a caller alternating between two buffers (stage and records) stays on the fast path.
+    return (offset >= this.provenStart && offset + bytes <= this.provenEnd) || (offset >= this.olderStart && offset + bytes <= this.olderEnd);
   }
 
   // The last two owned runs proven: ownership only grows (nothing is ever freed), so a region
@@ -250,7 +251,7 @@ export class TickwireMemory {
    * @internal
    */
   checkOwned(offset: unknown, bytes: unknown, align: number, what: string, context?: string): number {
-    if (typeof offset === "number" && typeof bytes === "number" && offset >= this.provenStart && offset + bytes <= this.provenEnd
+    if (typeof offset === "number" && typeof bytes === "number" && this.inProven(offset, bytes)
       && bytes >= 0 && offset % align === 0 && Number.isInteger(offset) && Number.isInteger(bytes)) return offset;
     return this.proveOwned(offset, bytes, align, what, context);
   }
