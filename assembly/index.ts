@@ -15,3 +15,4 @@ export { ringClaim, ringCommit, ringRead, ringRelease, ringJoin, ringBacklog, ri
 export { partitionOfKey, partitionOfSymbol, partitionBatch } from "./partition";
 export { lvcApply, lvcRead, lvcSnapshotIds, lvcSnapshotRange } from "./lvc";
 export { routeScatter } from "./route";
+export { norenParse } from "./noren";

@@ -56,6 +56,10 @@
 //     reader joins) and a new cursor;  LastValueCache.attach with a writerId: the writer
 //     table of the cache at that offset;  getters, get, owns, attach (new scratch only),
 //     pure functions (scalePrice, formatScaled, to/fromClientJson, readMessage, ...): nothing.
+//   - Noren (src/feed/noren/): map.set: "noren.map" (its index and entries);  parser.push and
+//     clear: "noren.parser" (context, scratch, frame buffer);  parser.parse: "noren.parser",
+//     "noren.map" (merged states, seqs) and the parser's output region;  slotOf, info,
+//     stateOffset, control, controlJson, outcomes, counters, getters: nothing.
 //
 // HOSTILE ARGUMENTS: in- and out-of-range integers, negatives, NaN, ±Infinity, -0, fractions,
 // 2^32 + x, 2^53, numeric strings, BigInts, null, undefined, {}, [], functions, symbols, an
@@ -92,6 +96,9 @@ import {
 } from "../src/index.js";
 import * as C from "../src/cache/layout.js";
 import * as R from "../src/rings/layout.js";
+import { NorenTokenMap } from "../src/feed/noren/token-map.js";
+import { NorenParser } from "../src/feed/noren/parser.js";
+import type { InstrumentRow } from "../src/feed/contract.js";
 
 const SEED = Number(process.env.TICKWIRE_FUZZ_SEED ?? 0x71c4);
 const RUNS = Number(process.env.TICKWIRE_FUZZ_RUNS ?? 300);
@@ -415,6 +422,13 @@ interface RingSet { ring: Ring; w: RingWriter; r: RingReader; claimAt: number; l
 const SYMBOLS: [ExchangeName, string, number][] = [
   ["NSE", "RELIANCE", 2], ["NSE", "INFY", 2], ["NFO", "NIFTY24DECFUT", 2], ["CDS", "USDINR", 4], ["CRYPTO", "BTCUSDT", 8], ["BSE", "SENSEX", 0],
 ];
+/** Rows of the world's NorenTokenMap, row i mapped to symbol id i (SYMBOLS[i]). */
+const NOREN_ROWS: InstrumentRow[] = [
+  { exchange: "NSE", symbol: "RELIANCE", brokerExchange: "NSE", token: "2885", brokerSymbol: "RELIANCE-EQ", priceDecimals: 2, tickSize: 0.05, lotSize: 1 },
+  { exchange: "NSE", symbol: "INFY", brokerExchange: "NSE", token: "1594", brokerSymbol: "INFY-EQ", priceDecimals: 2, tickSize: 0.05, lotSize: 1 },
+  { exchange: "NFO", symbol: "NIFTY24DECFUT", brokerExchange: "NFO", token: "35001", brokerSymbol: "NIFTY24DECFUT", priceDecimals: 2, tickSize: 0.05, lotSize: 25 },
+  { exchange: "CDS", symbol: "USDINR", brokerExchange: "CDS", token: "1", brokerSymbol: "USDINR", priceDecimals: 4, tickSize: 0.0025, lotSize: 1000 },
+];
 const BATCH_KINDS: Kind[] = [Kind.LTP, Kind.QUOTE, Kind.DEPTH, Kind.LTP, Kind.QUOTE, Kind.DEPTH];
 const BATCH_BYTES = BATCH_KINDS.reduce((n, k) => n + recordBytes(k), 0); // 1280
 
@@ -538,6 +552,8 @@ class World {
   rings!: Record<RingName, RingSet>;
   codec!: BatchCodec;
   renderer!: JsonRenderer;
+  nmap!: NorenTokenMap;
+  nparser!: NorenParser;
   views!: RecordView[];
   viewBases!: (number | undefined)[];
   /** A view of our own for reading inside callbacks (never handed to the fuzz). */
@@ -597,12 +613,18 @@ class World {
     w.codec = new BatchCodec(mem);
     w.label = "renderer";
     w.renderer = new JsonRenderer(mem, w.table, { broker: "fuzz", bufferBytes: 8192 });
+    w.label = "noren.map";
+    w.nmap = NorenTokenMap.create(mem, 8, w.table);
+    NOREN_ROWS.forEach((row, id) => w.nmap.set(row, id));
+    w.label = "noren.parser";
+    w.nparser = NorenParser.create(w.nmap, { frameBufferBytes: 4096, maxFrameBytes: 2048, outputBytes: 1536, maxControlFrames: 4 });
     w.label = "setup";
     w.A = mem.allocate(REGION_BYTES);
     w.B = mem.allocate(REGION_BYTES);
     w.C = mem.allocate(REGION_BYTES);
     w.lastAlloc = w.C;
     w.regions = [{ at: w.A, end: w.A + REGION_BYTES, label: "user region A" }, { at: w.B, end: w.B + REGION_BYTES, label: "user region B" }, { at: w.C, end: w.C + REGION_BYTES, label: "user region C" }];
+    w.regions.push({ at: w.nparser.out, end: w.nparser.out + w.nparser.outputBytes, label: "noren output region" });
     // A: six valid records; B: the same batch in the stage form; the cache holds them; each ring one batch.
     const tv = new TickView(mem.buffer);
     let at = w.A;
@@ -698,6 +720,7 @@ class World {
       case "held": return RING_NAMES.find((r) => this.rings[r].w.claimed > 0) ?? "spsc";
       case "table": return this.table;
       case "mem": return this.mem;
+      case "nmap": return this.nmap;
       case "ring": return this.rings[arg as RingName].ring;
       case "view": return this.views[Number(arg)];
       case "fn": return this.callback(arg);
@@ -1362,6 +1385,119 @@ op("SymbolPartitioner.create", [memArb, fc.oneof(
   }, { requiredKeys: ["partitions"] }),
   hostile,
 )], { run: (_w, mem, o) => SymbolPartitioner.create(mem, o), writes: () => ({ reserve: true }) });
+
+// Noren token map and parser (src/feed/noren/)
+const nmapWrites = (w: World): Writes => ({ ranges: w.labels("noren.map") });
+const nparserWrites = (w: World): Writes => ({ ranges: w.labels("noren.parser") });
+const rowArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...NOREN_ROWS.map((r, id) => [r, id] as const)) },
+  {
+    weight: 4, arbitrary: fc.tuple(fc.integer({ min: 0, max: NOREN_ROWS.length - 1 }), fc.constantFrom("brokerExchange", "token", "exchange", "priceDecimals", "allowNonPositive", "symbol"),
+      fc.oneof(hostile, fc.constantFrom("NSE", "nse", "NSEXX", "", "0", "022", "4294967295", "4294967296", "99", 4, 10, -1, true, "CDS", "INFY"))).map(([i, k, v]) => [{ ...NOREN_ROWS[i]!, [k]: v }, i] as const),
+  },
+  { weight: 1, arbitrary: fc.tuple(hostile, idArb) },
+).chain(([row, id]) => fc.tuple(fc.constant(row), fc.oneof({ weight: 4, arbitrary: fc.constant(id) }, { weight: 1, arbitrary: idArb })));
+const TOKENS = NOREN_ROWS.map((r) => [r.brokerExchange, r.token] as const);
+const FRAME_VALUES = ["2500.05", "2500.050", "2500.055", "0", "-1.5", "", "-", "1e5", "99999999999999999999", "4294967296", "12:00:00", "25-09-2026 10:15:29", "1700000000", "NA", "\\u0031", "é"];
+const FRAME_KEYS = ["lp", "o", "h", "l", "c", "ap", "pc", "v", "oi", "ltq", "ltt", "ft", "bp1", "sq5", "bo3", "uc", "tbq", "pp", "ts", "x"];
+/** A Noren frame's text: a tick for a mapped token (fields from lists), a control frame, or junk. */
+const frameTextArb = fc.oneof(
+  {
+    weight: 6, arbitrary: fc.tuple(fc.constantFrom("tk", "tf", "dk", "df", "ck", "om", "zz"), fc.constantFrom(...TOKENS, ["NSE", "999"], ["nse", "2885"]),
+      fc.array(fc.tuple(fc.constantFrom(...FRAME_KEYS), fc.oneof(fc.constantFrom(...FRAME_VALUES), fc.constantFrom(5, null, [1], { a: 1 }))), { maxLength: 8 }))
+      .map(([t, [e, tk], fields]) => `{"t":"${t}","e":"${e}","tk":"${tk}"${fields.map(([k, v]) => `,"${k}":${typeof v === "string" ? `"${v}"` : JSON.stringify(v)}`).join("")}}`),
+  },
+  { weight: 1, arbitrary: fc.json() },
+  { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 60 }) },
+  { weight: 1, arbitrary: fc.constantFrom("", "{", "[".repeat(3000), `{"t":"tf","x":${"[".repeat(1000)}${"]".repeat(1000)}}`, `{"t":"tf","x":"${"y".repeat(3000)}"}`) },
+);
+const frameArb = fc.oneof(
+  { weight: 6, arbitrary: frameTextArb.map((t) => utf8.encode(t)) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 80 }) },
+  { weight: 1, arbitrary: fc.oneof(makeArb("source:windowTable", "source:windowA", "source:u8", "source:small", "source:dataview", "source:buffer"), hostile) },
+);
+op("noren.map.set", [rowArb], {
+  run: (w, [row, id]) => w.nmap.set(row, id),
+  writes: nmapWrites,
+  onError: () => NOTHING,
+  check: (w, slot, [row]) => expect(isInt(slot, 0, w.nmap.size - 1) && w.nmap.slotOf(row.brokerExchange, row.token) === slot, `slot ${slot} is not found again`),
+});
+op("noren.map.slotOf", [fc.oneof(fc.constantFrom("NSE", "NFO", "CDS", "BSE", "nse", ""), hostile), fc.oneof(fc.constantFrom("2885", "1594", "1", "0", "02885", "4294967296", ""), hostile)], {
+  run: (w, e, tk) => w.nmap.slotOf(e, tk),
+  check: (w, slot) => expect(slot === -1 || isInt(slot, 0, w.nmap.size - 1), `${slot}`),
+});
+op("noren.map.info/stateOffset/size/capacity", [fc.constantFrom("info", "stateOffset"), fc.oneof(fc.integer({ min: -1, max: 9 }), hostile)], {
+  run: (w, which, slot) => [which === "info" ? w.nmap.info(slot) : w.nmap.stateOffset(slot), w.nmap.size, w.nmap.capacity],
+});
+op("NorenTokenMap.create", [memArb, fc.oneof(fc.integer({ min: 1, max: 8 }), fc.constantFrom(0, -1, 1.5, 2 ** 22 + 1, NaN), hostile), fc.oneof(fc.constant(undefined), tableArb)], {
+  run: (_w, mem, cap, table) => NorenTokenMap.create(mem, cap, table), writes: () => ({ reserve: true }),
+});
+op("noren.parser.push", [frameArb], {
+  run: (w, frame) => w.nparser.push(frame),
+  writes: nparserWrites,
+  check: (_w, r) => expect(typeof r === "boolean", "not a boolean"),
+  weight: 8,
+});
+op("noren.parser.parse", [
+  fc.oneof({ weight: 4, arbitrary: fc.constantFrom(0, 123456789, 2 ** 53 - 1) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1.5, 2 ** 53, NaN, "1", 1n) }, { weight: 1, arbitrary: hostile }),
+  fc.oneof({ weight: 4, arbitrary: fc.constantFrom(0, 1700000000000, 8.64e15) }, { weight: 1, arbitrary: fc.constantFrom(-1, 8.64e15 + 1, 0.5, Infinity) }, { weight: 1, arbitrary: hostile }),
+], {
+  run: (w, recv, wall) => w.nparser.parse(recv, wall),
+  writes: (w) => ({ ranges: [...w.labels("noren.parser", "noren.map"), [w.nparser.out, w.nparser.out + w.nparser.outputBytes]] }),
+  onError: () => NOTHING,
+  check: (w, n) => {
+    const p = w.nparser;
+    expect(isInt(n, 0, p.outputBytes / 192) && isInt(p.outBytes, 0, p.outputBytes) && isInt(p.controlCount, 0, 4) && p.outcomes().length === p.framesParsed, `${n} records, ${p.outBytes} bytes`);
+    let at = p.out;
+    for (let i = 0; i < n; i++) at += recordAt(w, at);
+    expect(at === p.out + p.outBytes, `${n} records do not fill outBytes ${p.outBytes}`);
+    for (let i = 0; i < p.controlCount; i++) p.controlJson(i);
+  },
+  weight: 6,
+});
+op("noren.parser.control/controlJson", [fc.constantFrom("control", "controlJson"), fc.oneof(fc.integer({ min: -1, max: 4 }), hostile)], {
+  run: (w, which, i) => (which === "control" ? w.nparser.control(i) : w.nparser.controlJson(i)),
+});
+// Not an entry point: a control frame pushed and parsed, then read back, so that control's success path runs.
+op("helper: noren control frame round trip", [fc.constantFrom(`{"t":"ck","s":"OK","uid":"U"}`, `{"t":"om","qty":1,"x":[null]}`, ` {"t" : "hk"} `)], {
+  run: (w, text) => {
+    if (!w.nparser.push(utf8.encode(text))) return undefined;
+    w.nparser.parse(0, 0);
+    return w.nparser.controlCount > 0 ? w.nparser.controlJson(w.nparser.controlCount - 1) : undefined;
+  },
+  writes: (w) => ({ ranges: [...w.labels("noren.parser", "noren.map"), [w.nparser.out, w.nparser.out + w.nparser.outputBytes]] }),
+  check: (_w, json, text) => expect(json === undefined || JSON.stringify(json) === JSON.stringify(JSON.parse(text)), `read back ${JSON.stringify(json)}`),
+});
+op("noren.parser.outcomes/counters/getters", [], {
+  run: (w) => [w.nparser.outcomes(), w.nparser.counters(), w.nparser.outBytes, w.nparser.framesParsed, w.nparser.pendingBytes, w.nparser.pendingFrames,
+    w.nparser.controlCount, w.nparser.malformedTotal(), w.nparser.flaggedTotal()],
+  check: (w, r: unknown[]) => expect((r[4] === 0) === (r[5] === 0) && isInt(r[5], 0, 4096), `pendingBytes ${r[4]}, pendingFrames ${r[5]}`),
+});
+op("noren.parser.clear", [], { run: (w) => w.nparser.clear(), writes: nparserWrites });
+op("NorenParser.create", [fc.oneof(makeArb("nmap"), hostile), fc.oneof(
+  fc.record({
+    frameBufferBytes: mix(fc.constantFrom(64, 1024, undefined), fc.constantFrom(63, 0, 2 ** 31, 1.5)),
+    maxFrameBytes: mix(fc.constantFrom(1, 60, undefined), fc.constantFrom(0, 1021, 2 ** 31)),
+    outputBytes: mix(fc.constantFrom(384, 1000), fc.constantFrom(383, -1, 2 ** 31)),
+    maxControlFrames: mix(fc.constantFrom(1, 4), fc.constantFrom(0, 2 ** 21)),
+    band: mix(fc.constantFrom("drop", "pass", "off", undefined), fc.constantFrom("DROP", 1)),
+    bandPercent: mix(fc.constantFrom(0.5, 20, undefined), fc.constantFrom(0, -1, Infinity, NaN)),
+    maxAgeMs: mix(fc.constantFrom(0, 60000, undefined), fc.constantFrom(-1, Infinity)),
+  }, { requiredKeys: [] }),
+  fc.constantFrom(undefined),
+  hostile,
+)], {
+  run: (_w, map, options) => NorenParser.create(map, options),
+  writes: () => ({ reserve: true, grant: true }),
+  check: (w, made: NorenParser) => { w.regions.push({ at: made.out, end: made.out + made.outputBytes, label: "output region of a new NorenParser" }); },
+});
+
+/** Checks the record at `at` with readMessage (the core's validation); returns its length. */
+function recordAt(w: World, at: number): number {
+  const m = readMessage(w.probe.wrap(at), w.table);
+  expect(m.mode === Kind.QUOTE || m.mode === Kind.DEPTH, `a record of mode ${m.mode}`);
+  return recordBytes(m.mode);
+}
 
 // ───────────────────────────── running calls ─────────────────────────────
 

@@ -24,4 +24,6 @@ export interface CoreExports {
   ringBacklog(ring: number, cursor: number): number;
   ringUnblock(ring: number, cursor: number): number;
   routeScatter(src: number, bytes: number, dest: number, cursors: number): number;
+  /** Parses the frames pushed into a Noren parser context (src/feed/noren/layout.ts); returns records written. */
+  norenParse(ctx: number): number;
 }
