@@ -74,6 +74,12 @@ export interface AdapterContext {
   readonly symbols: SymbolTable;
   /** Where batches of records go. */
   readonly sink: TickSink;
+  /**
+   * The largest batch the sink takes, bytes (ParallelProcessor.maxRouteBytes for
+   * `processor.route`): bigger outputs are handed over in pieces, split between records.
+   * Default: no limit.
+   */
+  readonly maxBatchBytes?: number;
   /** Hears connection events (optional). */
   readonly onEvent?: (event: FeedEvent) => void;
 }

@@ -11,6 +11,7 @@ import { resolveProcessorConfig, type ProcessorConfig, type ResolvedProcessorCon
 import { Router, ingestRingName, fanoutRingName } from "./router.js";
 import type { PartitionWorkerData, WorkerReport } from "./partition-worker.js";
 import * as P from "./layout.js";
+import { SLOT_BYTES } from "../format/layout.js";
 import { SwitchBarrier } from "./barrier.js";
 import { checkInt, checkObject } from "../validate.js";
 
@@ -140,6 +141,16 @@ export class ParallelProcessor {
   /** Workers running now. */
   get workers(): number {
     return this.active;
+  }
+
+  /**
+   * The largest batch, in bytes, that {@link ParallelProcessor.route} always takes: however
+   * its ticks fall over the workers, no share exceeds an ingest ring's largest claim, and it
+   * holds at most maxBatchRecords ticks. Producers of bigger batches split them (an adapter
+   * does when given it as `AdapterContext.maxBatchBytes`).
+   */
+  get maxRouteBytes(): number {
+    return Math.min(this.pool.get(ingestRingName(0)).maxClaim, this.config.maxBatchRecords * SLOT_BYTES);
   }
 
   /**

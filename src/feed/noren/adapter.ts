@@ -1,0 +1,253 @@
+// The Noren broker adapter (Flattrade, Shoonya): a pool of NorenConnections placed and
+// filled by the subscription manager, each with its own Wasm parser over one shared
+// token map, all handing records to one serialized sink.
+import { TickwireError } from "../../errors.js";
+import { SymbolMaster } from "../symbol-master.js";
+import { SubscriptionManager, type SubscriptionReport } from "../../subscriptions/manager.js";
+import type {
+  AdapterContext, BrokerAdapter, BrokerLimits, FeedEvent, InstrumentRow, SubscriptionRequest, SubscriptionResult,
+} from "../contract.js";
+import { FeedHealth, type ConnectionHealth } from "../health.js";
+import { serialSink } from "../serial-sink.js";
+import { NorenConnection, type NorenCredentials, type NorenConnectionSettings } from "./connection.js";
+import { NorenParser, type NorenParserOptions } from "./parser.js";
+import { NorenTokenMap } from "./token-map.js";
+import { checkInt, checkObject, checkOptions, checkTimeout, describe } from "../../validate.js";
+import { NENT_OFF_SEQ, NENT_OFF_STATE } from "./layout.js";
+import { monotonicNs } from "../../clock.js";
+import { MAX_RECORD_BYTES } from "../../format/layout.js";
+
+/** Where credentials come from: fixed, or fetched for every login (tokens roll over daily). */
+export type CredentialSource = NorenCredentials | (() => NorenCredentials | Promise<NorenCredentials>);
+
+/** Options of a Noren adapter (`createAdapter({ broker: "flattrade", ...these })`). */
+export interface NorenAdapterOptions {
+  /** WebSocket URL; defaults to the broker's. */
+  url?: string;
+  /** "v1": `c`/`ck` with a session token (default); "v2": `a`/`ak` with an access token. */
+  protocol?: "v1" | "v2";
+  /** One source per account; connection i logs in with account ⌊i / connectionsPerAccount⌋. */
+  credentials: CredentialSource | readonly CredentialSource[];
+  /** The broker's instruments (SymbolMaster.load of its CSV, or fromRows). */
+  master: SymbolMaster;
+  limits?: Partial<BrokerLimits>;
+  /** Heartbeat period, ms. Default 10 000. */
+  heartbeatMs?: number;
+  /** Replace an open connection that holds instruments and got nothing for this long, ms (0: never). Default 60 000. */
+  silenceMs?: number;
+  /** Time allowed for the socket to open and the login to be answered, ms. Default 10 000. */
+  loginTimeoutMs?: number;
+  /** Refused logins in a row (fresh credentials each) before a connection fails for good. Default 3. */
+  maxLoginRejects?: number;
+  /** Time the broker has to send a subscribed instrument's snapshot, ms. Default 15 000. */
+  ackTimeoutMs?: number;
+  /** Reconnect backoff: initial·2ⁿ capped at max, minus up to `jitter` of it. Default 1 000 / 60 000 / 0.5. */
+  backoff?: { initialMs?: number; maxMs?: number; jitter?: number };
+  /** How long subscription changes wait to share a message, ms. Default 100. */
+  coalesceMs?: number;
+  /** Parser buffers and data-quality guards (docs/NOREN.md). */
+  parser?: NorenParserOptions;
+  /** Whether the market is open (the silence watchdog sleeps otherwise). Default: always. */
+  marketOpen?: () => boolean;
+}
+
+/** Brokers on the Noren stack and their defaults. */
+export const NOREN_BROKERS = {
+  flattrade: { url: "wss://piconnect.flattrade.in/PiConnectWSTp/" },
+  shoonya: { url: "wss://api.shoonya.com/NorenWSTP/" },
+} as const;
+
+const DEFAULT_LIMITS: BrokerLimits = { symbolsPerConnection: 1000, connectionsPerAccount: 2, messagesPerSecond: 10, instrumentsPerMessage: 50 };
+
+/**
+ * A Noren feed. Routing stays on the caller's thread (docs/FEED.md): the sink is called
+ * from this thread's event loop, one call at a time across every connection.
+ */
+export class NorenAdapter implements BrokerAdapter {
+  readonly limits: BrokerLimits;
+  /** Per-connection counters in shared memory. */
+  readonly health: FeedHealth;
+  readonly map: NorenTokenMap;
+  private readonly manager: SubscriptionManager;
+  private readonly connections: NorenConnection[] = [];
+  private readonly settings: Omit<NorenConnectionSettings, "login">;
+  private readonly accounts: (() => NorenCredentials | Promise<NorenCredentials>)[];
+  private readonly parserOptions: NorenParserOptions;
+  private readonly sink;
+  private readonly emit: (e: FeedEvent) => void;
+  private closed = false;
+  private readonly maxBatchBytes: number;
+  private readonly lastSeq = new Map<number, { seq: number; sinceNs: number }>();
+
+  constructor(readonly broker: string, options: NorenAdapterOptions, private readonly context: AdapterContext) {
+    const o = checkObject<NorenAdapterOptions>(options, `${broker}: options`);
+    checkObject(context, `${broker}: context`);
+    if (!(o.master instanceof SymbolMaster)) throw new TickwireError("ARGUMENT", `${broker}: options.master must be a SymbolMaster`);
+    const url = o.url ?? (NOREN_BROKERS as Record<string, { url: string }>)[broker]?.url;
+    if (typeof url !== "string" || !/^wss?:\/\/[^\s]+$/.test(url)) throw new TickwireError("ARGUMENT", `${broker}: options.url must be a ws:// or wss:// URL, got ${describe(url)}`);
+    const protocol = o.protocol ?? "v1";
+    if (protocol !== "v1" && protocol !== "v2") throw new TickwireError("ARGUMENT", `${broker}: options.protocol must be "v1" or "v2", got ${describe(protocol)}`);
+    this.accounts = (Array.isArray(o.credentials) ? o.credentials : [o.credentials]).map((c, i) => credentialSource(c, protocol, `${broker}: options.credentials[${i}]`));
+    if (this.accounts.length === 0) throw new TickwireError("ARGUMENT", `${broker}: options.credentials must name at least one account`);
+    const l = checkOptions<BrokerLimits>(o.limits, `${broker}: options.limits`);
+    this.limits = Object.freeze({
+      symbolsPerConnection: checkInt(l.symbolsPerConnection ?? DEFAULT_LIMITS.symbolsPerConnection, 1, 1e6, "limits.symbolsPerConnection", "ARGUMENT", broker),
+      connectionsPerAccount: checkInt(l.connectionsPerAccount ?? DEFAULT_LIMITS.connectionsPerAccount, 1, 4096, "limits.connectionsPerAccount", "ARGUMENT", broker),
+      messagesPerSecond: checkInt(l.messagesPerSecond ?? DEFAULT_LIMITS.messagesPerSecond, 1, 1e6, "limits.messagesPerSecond", "ARGUMENT", broker),
+      instrumentsPerMessage: checkInt(l.instrumentsPerMessage ?? DEFAULT_LIMITS.instrumentsPerMessage, 1, 10000, "limits.instrumentsPerMessage", "ARGUMENT", broker),
+    });
+    const b = checkOptions<{ initialMs: number; maxMs: number; jitter: number }>(o.backoff, `${broker}: options.backoff`);
+    const jitter = b.jitter ?? 0.5;
+    if (typeof jitter !== "number" || !(jitter >= 0 && jitter <= 1)) throw new TickwireError("ARGUMENT", `${broker}: options.backoff.jitter must be a number from 0 to 1, got ${describe(jitter)}`);
+    const marketOpen = o.marketOpen ?? (() => true);
+    if (typeof marketOpen !== "function") throw new TickwireError("ARGUMENT", `${broker}: options.marketOpen must be a function`);
+    this.settings = {
+      url, protocol, marketOpen,
+      heartbeatMs: checkTimeout(o.heartbeatMs ?? 10_000, "options.heartbeatMs", broker) || 1,
+      silenceMs: checkTimeout(o.silenceMs ?? 60_000, "options.silenceMs", broker),
+      loginTimeoutMs: checkTimeout(o.loginTimeoutMs ?? 10_000, "options.loginTimeoutMs", broker) || 1,
+      maxLoginRejects: checkInt(o.maxLoginRejects ?? 3, 1, 1000, "options.maxLoginRejects", "ARGUMENT", broker),
+      ackTimeoutMs: checkTimeout(o.ackTimeoutMs ?? 15_000, "options.ackTimeoutMs", broker),
+      backoff: {
+        initialMs: checkTimeout(b.initialMs ?? 1000, "options.backoff.initialMs", broker),
+        maxMs: checkTimeout(b.maxMs ?? 60_000, "options.backoff.maxMs", broker),
+        jitter,
+      },
+      pacing: {
+        perMessage: this.limits.instrumentsPerMessage,
+        perSecond: this.limits.messagesPerSecond,
+        coalesceMs: checkTimeout(o.coalesceMs ?? 100, "options.coalesceMs", broker),
+      },
+    };
+    this.parserOptions = checkOptions<NorenParserOptions>(o.parser, `${broker}: options.parser`);
+    this.maxBatchBytes = context.maxBatchBytes === undefined ? Infinity : checkInt(context.maxBatchBytes, MAX_RECORD_BYTES, 2 ** 31 - 1, "context.maxBatchBytes", "ARGUMENT", broker);
+    const maxLinks = this.accounts.length * this.limits.connectionsPerAccount;
+    this.map = NorenTokenMap.create(context.mem, Math.max(1, o.master.size), context.symbols);
+    this.health = FeedHealth.create(context.mem, maxLinks);
+    this.sink = serialSink(context.sink);
+    this.emit = (e) => {
+      try {
+        context.onEvent?.(e);
+      } catch {
+        // A listener's error is its own; the feed goes on.
+      }
+    };
+    this.manager = new SubscriptionManager({
+      master: o.master,
+      limits: this.limits,
+      maxLinks,
+      openLink: (index: number) => this.openConnection(index),
+    });
+  }
+
+  /** Opens the first connection and logs in (more open as subscriptions need them). */
+  async connect(): Promise<void> {
+    if (this.closed) throw new TickwireError("ARGUMENT", `${this.broker}: the adapter is disconnected`);
+    await this.connection(0).open();
+  }
+
+  /** Closes every connection; subscriptions are forgotten. */
+  async disconnect(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.connections.map((c) => c?.close()));
+  }
+
+  /** Adds one reference per request for `client` (default: one shared client). */
+  subscribe(requests: readonly SubscriptionRequest[], client: string | number = 0): Promise<SubscriptionResult[]> {
+    return this.manager.subscribe(client, requests);
+  }
+
+  /** Drops one reference per request of `client`. */
+  unsubscribe(requests: readonly SubscriptionRequest[], client: string | number = 0): Promise<SubscriptionResult[]> {
+    return this.manager.unsubscribe(client, requests);
+  }
+
+  /** Drops every reference `client` holds (it disconnected). */
+  removeClient(client: string | number): Promise<void> {
+    return this.manager.removeClient(client);
+  }
+
+  /** What is subscribed where. */
+  report(): SubscriptionReport {
+    return this.manager.report();
+  }
+
+  /** Counters of every connection opened so far. */
+  connectionHealth(): ConnectionHealth[] {
+    return this.connections.map((_, i) => this.health.read(i));
+  }
+
+  /**
+   * Instruments subscribed now that have not ticked for `olderThanMs`: staleness while the
+   * market is open. Reads each symbol's sequence counter in the token map and remembers
+   * when it last moved, so call it periodically (its resolution is the calling period);
+   * an instrument is stale no sooner than `olderThanMs` after it was first seen here.
+   */
+  staleInstruments(olderThanMs: number): InstrumentRow[] {
+    checkTimeout(olderThanMs, "olderThanMs", "staleInstruments");
+    const now = monotonicNs();
+    const { u32 } = this.context.mem;
+    const stale: InstrumentRow[] = [];
+    const seen = new Set<number>();
+    for (const c of this.connections) {
+      for (const row of c?.instruments() ?? []) {
+        const slot = this.map.slotOf(row.brokerExchange, row.token);
+        if (slot < 0) continue;
+        seen.add(slot);
+        const at = (this.map.stateOffset(slot) - NENT_OFF_STATE + NENT_OFF_SEQ) >>> 2;
+        const seq = u32[at]! + u32[at + 1]! * 2 ** 32;
+        const last = this.lastSeq.get(slot);
+        if (last === undefined || last.seq !== seq) this.lastSeq.set(slot, { seq, sinceNs: now });
+        else if (now - last.sinceNs > olderThanMs * 1e6) stale.push(row);
+      }
+    }
+    for (const slot of this.lastSeq.keys()) if (!seen.has(slot)) this.lastSeq.delete(slot);
+    return stale;
+  }
+
+  private connection(index: number): NorenConnection {
+    return this.connections[index] ?? this.createConnection(index);
+  }
+
+  private openConnection(index: number): NorenConnection {
+    const c = this.connection(index);
+    if (c.state === "idle" || c.state === "closed") c.open().catch(() => { /* reported as a failed state */ });
+    return c;
+  }
+
+  private createConnection(index: number): NorenConnection {
+    const account = this.accounts[Math.floor(index / this.limits.connectionsPerAccount)];
+    if (account === undefined) throw new TickwireError("ARGUMENT", `${this.broker}: connection ${index} is beyond the accounts' limit`);
+    const parser = NorenParser.create(this.map, this.parserOptions);
+    const connection = new NorenConnection(
+      index,
+      { ...this.settings, login: account },
+      { mem: this.context.mem, parser, sink: this.sink, maxBatchBytes: this.maxBatchBytes, health: this.health, emit: (e) => this.onEvent(e) },
+      (row) => this.symbolIdOf(row),
+    );
+    this.connections[index] = connection;
+    return connection;
+  }
+
+  private onEvent(e: FeedEvent): void {
+    this.emit(e);
+    if (e.type === "state" && e.state === "failed") void this.manager.linkFailed(e.connection);
+  }
+
+  private symbolIdOf(row: InstrumentRow): number {
+    const id = this.context.symbols.intern(row.exchange, row.symbol, row.priceDecimals);
+    this.map.set(row, id);
+    return id;
+  }
+}
+
+function credentialSource(c: unknown, protocol: "v1" | "v2", what: string): () => NorenCredentials | Promise<NorenCredentials> {
+  if (typeof c === "function") return c as () => NorenCredentials;
+  const o = checkObject<NorenCredentials>(c, what);
+  if (typeof o.uid !== "string" || o.uid === "") throw new TickwireError("ARGUMENT", `${what}.uid must be a non-empty string`);
+  const token = protocol === "v2" ? o.accesstoken : o.susertoken;
+  // Never quote the token itself.
+  if (typeof token !== "string" || token === "") throw new TickwireError("ARGUMENT", `${what}.${protocol === "v2" ? "accesstoken" : "susertoken"} must be a non-empty string`);
+  const fixed = Object.freeze({ ...o });
+  return () => fixed;
+}
