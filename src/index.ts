@@ -28,3 +28,24 @@ export type { SlotMove } from "./partition/slot-assignment.js";
 export { LastValueCache, type LastValueCacheOptions, type SnapshotResult } from "./cache/last-value-cache.js";
 export type { SymbolBalanceOptions, BalanceReport } from "./partition/symbol-partitioner.js";
 export type { DroppedPin } from "./partition/pin-table.js";
+// Feeds: the adapter contract, symbol masters, the Noren parser (Wasm), subscriptions, the
+// simulated exchange in process. Socket-bound parts (the Noren adapter, the simulated Noren
+// server, the broker registry) are in `tickwire/node`.
+export {
+  Mode, type Instrument, type SubscriptionRequest, type SubscriptionResult, type SubscriptionErrorCode, type BrokerLimits,
+  type ConnectionState, type FeedEvent, type TickSink, type AdapterContext, type BrokerAdapter, type InstrumentRow,
+  type LinkMode, type LinkChange, type LinkResult, type UpstreamLink,
+} from "./feed/contract.js";
+export { SymbolMaster, openAlgoSymbol, scripKey, type RowError, type SymbolMasterOptions, type BrokerInstrumentFields } from "./feed/symbol-master.js";
+export { ExchangeMap, NOREN_EXCHANGES, NOREN_EXCHANGE_TABLE, isIndexInstrument, type ExchangeMapping } from "./feed/exchanges.js";
+export { FeedHealth, HealthField, CONNECTION_STATES, type ConnectionHealth, type FeedHealthHandle } from "./feed/health.js";
+export { NorenTokenMap, type NorenSlotInfo } from "./feed/noren/token-map.js";
+export {
+  NorenParser, NOREN_MALFORMED_REASONS, NOREN_GUARDS, type NorenParserOptions, type NorenCounters, type NorenMalformedReason,
+  type NorenGuard, type GuardPolicy,
+} from "./feed/noren/parser.js";
+export {
+  SubscriptionManager, type SubscriptionConfig, type SubscriptionReport, type LinkReport, type Placement, type ClientId,
+} from "./subscriptions/manager.js";
+export { createUniverse, universeToCsv, UNIVERSE_CSV_HEADER, MAX_UNIVERSE, type SimInstrumentRow, type SimSegment, type UniverseOptions } from "./feed/sim/universe.js";
+export { SimulatedAdapter, SIMULATED_LIMITS, type SimulatedAdapterOptions, type SimulatedFeedStats } from "./feed/sim/feed.js";

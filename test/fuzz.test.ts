@@ -98,7 +98,8 @@ import * as C from "../src/cache/layout.js";
 import * as R from "../src/rings/layout.js";
 import { NorenTokenMap } from "../src/feed/noren/token-map.js";
 import { NorenParser } from "../src/feed/noren/parser.js";
-import type { InstrumentRow } from "../src/feed/contract.js";
+import type { InstrumentRow, LinkChange, LinkResult, UpstreamLink } from "../src/feed/contract.js";
+import { SimulatedAdapter, SymbolMaster, SubscriptionManager, FeedHealth, createUniverse, universeToCsv, scripKey, openAlgoSymbol } from "../src/index.js";
 
 const SEED = Number(process.env.TICKWIRE_FUZZ_SEED ?? 0x71c4);
 const RUNS = Number(process.env.TICKWIRE_FUZZ_RUNS ?? 300);
@@ -429,6 +430,17 @@ const NOREN_ROWS: InstrumentRow[] = [
   { exchange: "NFO", symbol: "NIFTY24DECFUT", brokerExchange: "NFO", token: "35001", brokerSymbol: "NIFTY24DECFUT", priceDecimals: 2, tickSize: 0.05, lotSize: 25 },
   { exchange: "CDS", symbol: "USDINR", brokerExchange: "CDS", token: "1", brokerSymbol: "USDINR", priceDecimals: 4, tickSize: 0.0025, lotSize: 1000 },
 ];
+/** The simulated feed's instruments (interned into the world's table at setup). */
+const SIM_UNIVERSE = createUniverse({ instruments: 8, seed: 5 });
+const SIM_MASTER = SymbolMaster.fromRows(SIM_UNIVERSE);
+/** A link that acknowledges every change at once (the manager's control plane is what is fuzzed). */
+class InstantLink implements UpstreamLink {
+  readonly state = "open" as const;
+  constructor(readonly index: number) {}
+  async change(changes: readonly LinkChange[]): Promise<LinkResult[]> {
+    return changes.map(() => ({ ok: true }));
+  }
+}
 const BATCH_KINDS: Kind[] = [Kind.LTP, Kind.QUOTE, Kind.DEPTH, Kind.LTP, Kind.QUOTE, Kind.DEPTH];
 const BATCH_BYTES = BATCH_KINDS.reduce((n, k) => n + recordBytes(k), 0); // 1280
 
@@ -554,6 +566,8 @@ class World {
   renderer!: JsonRenderer;
   nmap!: NorenTokenMap;
   nparser!: NorenParser;
+  sim!: SimulatedAdapter;
+  subs!: SubscriptionManager;
   views!: RecordView[];
   viewBases!: (number | undefined)[];
   /** A view of our own for reading inside callbacks (never handed to the fuzz). */
@@ -618,13 +632,21 @@ class World {
     NOREN_ROWS.forEach((row, id) => w.nmap.set(row, id));
     w.label = "noren.parser";
     w.nparser = NorenParser.create(w.nmap, { frameBufferBytes: 4096, maxFrameBytes: 2048, outputBytes: 1536, maxControlFrames: 4 });
+    // The in-process simulated feed: its staging region is the caller's (allocate()), its
+    // symbols interned at setup, every instrument streaming (modes 1, 2, 3 in turn).
+    w.label = "sim";
+    const stageAt = w.next();
+    w.sim = new SimulatedAdapter({ universe: SIM_UNIVERSE, ticksPerSecond: 0, batchTicks: 4 }, { mem, symbols: w.table, sink: () => 0 });
+    await w.sim.subscribe(SIM_UNIVERSE.map((r, i) => ({ exchange: r.exchange, symbol: r.symbol, mode: ((i % 3) + 1) as 1 | 2 | 3 })));
+    const stage: Area = { at: stageAt, end: w.next(), label: "simulated feed's staging region" };
+    w.subs = new SubscriptionManager({ master: SIM_MASTER, limits: { symbolsPerConnection: 3, connectionsPerAccount: 2, messagesPerSecond: 10, instrumentsPerMessage: 50 }, maxLinks: 2, openLink: (i) => new InstantLink(i) });
     w.label = "setup";
     w.A = mem.allocate(REGION_BYTES);
     w.B = mem.allocate(REGION_BYTES);
     w.C = mem.allocate(REGION_BYTES);
     w.lastAlloc = w.C;
     w.regions = [{ at: w.A, end: w.A + REGION_BYTES, label: "user region A" }, { at: w.B, end: w.B + REGION_BYTES, label: "user region B" }, { at: w.C, end: w.C + REGION_BYTES, label: "user region C" }];
-    w.regions.push({ at: w.nparser.out, end: w.nparser.out + w.nparser.outputBytes, label: "noren output region" });
+    w.regions.push({ at: w.nparser.out, end: w.nparser.out + w.nparser.outputBytes, label: "noren output region" }, stage);
     // A: six valid records; B: the same batch in the stage form; the cache holds them; each ring one batch.
     const tv = new TickView(mem.buffer);
     let at = w.A;
@@ -1490,6 +1512,78 @@ op("NorenParser.create", [fc.oneof(makeArb("nmap"), hostile), fc.oneof(
   run: (_w, map, options) => NorenParser.create(map, options),
   writes: () => ({ reserve: true, grant: true }),
   check: (w, made: NorenParser) => { w.regions.push({ at: made.out, end: made.out + made.outputBytes, label: "output region of a new NorenParser" }); },
+});
+
+// The simulated feed (in process) and the control plane of feeds: symbol masters, the
+// subscription manager, the universe, feed health.
+op("sim.produce", [
+  fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 40 }) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1.5, 2 ** 31, NaN, "4") }, { weight: 1, arbitrary: hostile }),
+  dstArb, batchBytesArb,
+], {
+  run: (w, maxTicks, dst, bytes) => w.sim.produce(maxTicks, dst, bytes),
+  writes: (_w, _n, dst, bytes) => ({ ranges: [span(dst, bytes)] }),
+  onError: () => NOTHING,
+  check: (w, written, maxTicks, dst, bytes) => {
+    expect(isInt(written, 0, bytes) && written % 64 === 0, `wrote ${written} of ${bytes} bytes`);
+    let at = dst;
+    let n = 0;
+    while (at < dst + written) {
+      const m = readMessage(w.probe.wrap(at), w.table);
+      at += recordBytes(m.mode);
+      n++;
+    }
+    expect(at === dst + written && n === w.sim.producedTicks && n <= maxTicks, `${n} records in ${written} bytes, producedTicks ${w.sim.producedTicks}`);
+  },
+});
+const csvLineArb = fc.oneof(
+  fc.constantFrom("NSE,2885,1,RELIANCE,RELIANCE-EQ,,EQ,,,0.05", "NFO,35001,75,NIFTY,NIFTY30DEC26F,30-DEC-2026,FUTIDX,XX,0,0.05", "CDS,1,1,USDINR,USDINR,27-DEC-2024,OPTCUR,CE,84.25,0.0025",
+    "NSE,26000,1,NIFTY,Nifty 50,,INDEX,,,0.05", "XYZ,1,1,A,A,,EQ,,,0.05", "NSE,abc,1,A,A,,EQ,,,0.05", "NSE,1,1,\"A,B\",\"A\"\"B\",,EQ,,,0.05", "NSE,2,1,\"unclosed", ",,,,,,,,,", "NSE,3,0,B,B,,EQ,,,0"),
+  fc.string({ maxLength: 40 }),
+);
+op("SymbolMaster.load", [fc.oneof(
+  { weight: 4, arbitrary: fc.array(csvLineArb, { maxLength: 6 }).map((lines) => ["Exchange,Token,LotSize,Symbol,TradingSymbol,Expiry,Instrument,OptionType,StrikePrice,TickSize", ...lines].join(fc.sample(fc.constantFrom("\n", "\r\n"), 1)[0])) },
+  { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 60 }), fc.uint8Array({ maxLength: 60 }), hostile) },
+), fc.oneof(fc.constant(undefined), fc.record({ maxErrors: fc.constantFrom(0, 2, -1, 1.5) }), hostile)], {
+  run: (_w, csv, options) => SymbolMaster.load(csv, options),
+  check: (_w, m: SymbolMaster) => {
+    expect(m instanceof SymbolMaster, "not a SymbolMaster");
+    for (const row of m.rows) expect(m.byToken(row.brokerExchange, row.token) === row && m.byInstrument(row.exchange, row.symbol) === row, `${row.symbol} does not resolve both ways`);
+  },
+  weight: 2,
+});
+op("SymbolMaster.fromRows/createUniverse/universeToCsv", [fc.oneof(fc.integer({ min: 1, max: 30 }), fc.constantFrom(0, -1, 1.5, 100_001, NaN, "5"), hostile), fc.oneof(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.constantFrom(-1, 2 ** 32, 0.5), hostile)], {
+  run: (_w, instruments, seed) => {
+    const rows = createUniverse({ instruments, seed });
+    const master = SymbolMaster.fromRows(rows);
+    const again = SymbolMaster.load(universeToCsv(rows));
+    return [rows, master, again];
+  },
+  check: (_w, [rows, master, again], given) => {
+    const instruments = given ?? 3000;
+    expect(rows.length === instruments && master.size === instruments && again.size === instruments && master.errorCount === 0 && again.errorCount === 0, `${rows.length} rows, ${master.size} and ${again.size} loaded`);
+  },
+  weight: 1,
+});
+op("scripKey/openAlgoSymbol", [fc.oneof(fc.constantFrom({ brokerExchange: "NSE", token: "22" }, { exchange: "NFO", brokerExchange: "NFO", tradingSymbol: "X", name: "NIFTY", expiry: "30-DEC-2026", optionType: "CE", strike: "24000" }), fc.record({ brokerExchange: fc.oneof(fc.string({ maxLength: 4 }), hostile), token: fc.oneof(fc.string({ maxLength: 4 }), hostile), tradingSymbol: fc.oneof(fc.string({ maxLength: 6 }), hostile), optionType: fc.oneof(fc.constantFrom("XX", "CE", "ZZ"), hostile), expiry: fc.oneof(fc.constantFrom("30-DEC-2026", "2026-12-30", "x"), hostile) }), hostile)], {
+  run: (_w, row) => [scripKey(row), openAlgoSymbol(row)],
+});
+const subReqArb = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(fc.integer({ min: 0, max: SIM_UNIVERSE.length - 1 }), fc.constantFrom(1, 2, 3)).map(([i, mode]) => ({ exchange: SIM_UNIVERSE[i]!.exchange, symbol: SIM_UNIVERSE[i]!.symbol, mode })) },
+  { weight: 1, arbitrary: fc.record({ exchange: fc.oneof(fc.constantFrom("NSE", "NFO"), hostile), symbol: fc.oneof(fc.constantFrom("RELIANCE", SIM_UNIVERSE[0]!.symbol), hostile), mode: fc.oneof(fc.constantFrom(0, 4, 1.5, "1"), hostile) }) },
+  { weight: 1, arbitrary: hostile },
+);
+op("subscriptions.subscribe/unsubscribe/removeClient", [fc.constantFrom("subscribe", "unsubscribe", "removeClient"), fc.oneof(fc.constantFrom("a", "b", 7), hostile), fc.oneof({ weight: 5, arbitrary: fc.array(subReqArb, { maxLength: 5 }) }, { weight: 1, arbitrary: hostile })], {
+  run: (w, which, client, reqs) => which === "removeClient" ? w.subs.removeClient(client) : w.subs[which as "subscribe"](client, reqs),
+  check: (w, results, which, _c, reqs) => {
+    if (which === "removeClient") return;
+    expect(Array.isArray(results) && results.length === reqs.length, "one result per request");
+    for (const r of results as { ok: boolean; code?: string }[]) expect((r.ok === true || ["SYMBOL_NOT_FOUND", "NOT_SUBSCRIBED", "MAX_CAPACITY_REACHED", "INVALID_MODE"].includes(r.code!)) && JSON.parse(JSON.stringify(r)).mode === (r as { mode: unknown }).mode, `result ${describeValue(r)} is not plain JSON with a code`);
+    const report = w.subs.report();
+    expect(report.links.every((l) => l.instruments <= 3) && report.pending === 0, `report ${JSON.stringify(report)}`);
+  },
+});
+op("FeedHealth.create", [memArb, fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constantFrom(0, -1, 1.5, 2 ** 20, NaN), hostile)], {
+  run: (_w, mem, n) => FeedHealth.create(mem, n), writes: () => ({ reserve: true }), weight: 1,
 });
 
 /** Checks the record at `at` with readMessage (the core's validation); returns its length. */

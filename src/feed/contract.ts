@@ -22,10 +22,14 @@ export interface SubscriptionRequest extends Instrument {
   readonly mode: Mode;
 }
 
-/** Per-instrument outcome of a (un)subscribe call: never a failed batch for one bad symbol. */
+/**
+ * Per-instrument outcome of a (un)subscribe call: never a failed batch for one bad symbol.
+ * A refused request's `exchange`/`symbol` are "" and its `mode` 0 where the request's were
+ * not a string or a Mode, so a result is always plain JSON.
+ */
 export type SubscriptionResult =
   | { readonly exchange: string; readonly symbol: string; readonly mode: Mode; readonly ok: true }
-  | { readonly exchange: string; readonly symbol: string; readonly mode: Mode; readonly ok: false; readonly code: SubscriptionErrorCode; readonly message: string };
+  | { readonly exchange: string; readonly symbol: string; readonly mode: Mode | 0; readonly ok: false; readonly code: SubscriptionErrorCode; readonly message: string };
 
 /** Why one instrument could not be (un)subscribed. */
 export type SubscriptionErrorCode =

@@ -272,12 +272,12 @@ export class SubscriptionManager {
 
   private checkRequest(r: SubscriptionRequest): SubscriptionResult | undefined {
     if (typeof r !== "object" || r === null) {
-      return { exchange: "", symbol: "", mode: 1, ok: false, code: "SYMBOL_NOT_FOUND", message: `a request must be { exchange, symbol, mode }, got ${describe(r)}` };
+      return { exchange: "", symbol: "", mode: 0, ok: false, code: "SYMBOL_NOT_FOUND", message: `a request must be { exchange, symbol, mode }, got ${describe(r)}` };
     }
     const exchange = typeof r.exchange === "string" ? r.exchange : "";
     const symbol = typeof r.symbol === "string" ? r.symbol : "";
     if (r.mode !== 1 && r.mode !== 2 && r.mode !== 3) {
-      return { exchange, symbol, mode: r.mode, ok: false, code: "INVALID_MODE", message: `mode must be 1 (LTP), 2 (Quote) or 3 (Depth), got ${describe(r.mode)}` };
+      return { exchange, symbol, mode: 0, ok: false, code: "INVALID_MODE", message: `mode must be 1 (LTP), 2 (Quote) or 3 (Depth), got ${describe(r.mode)}` };
     }
     if (this.master.byInstrument(exchange, symbol) === undefined) {
       return { exchange, symbol, mode: r.mode, ok: false, code: "SYMBOL_NOT_FOUND", message: `${describe(r.exchange)}:${describe(r.symbol)} is not in the symbol master` };
