@@ -280,7 +280,7 @@ export class SubscriptionManager {
       return { exchange, symbol, mode: 0, ok: false, code: "INVALID_MODE", message: `mode must be 1 (LTP), 2 (Quote) or 3 (Depth), got ${describe(r.mode)}` };
     }
     if (this.master.byInstrument(exchange, symbol) === undefined) {
-      return { exchange, symbol, mode: r.mode, ok: false, code: "SYMBOL_NOT_FOUND", message: `${describe(r.exchange)}:${describe(r.symbol)} is not in the symbol master` };
+      return { exchange, symbol, mode: r.mode, ok: false, code: "SYMBOL_NOT_FOUND", message: typeof r.exchange === "string" && typeof r.symbol === "string" ? `${exchange}:${symbol} is not in the symbol master` : `exchange and symbol must be strings, got ${describe(r.exchange)} and ${describe(r.symbol)}` };
     }
     return undefined;
   }
