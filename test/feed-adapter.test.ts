@@ -256,6 +256,71 @@ test("ticks a sink refuses are counted as dropped and reported, and the feed goe
   }
 });
 
+test("a connection whose login is refused for good has its instruments re-placed on the others; none orphaned", async () => {
+  const w = await feedWorld({ instruments: 200 }, { limits: { symbolsPerConnection: 50, connectionsPerAccount: 3 }, maxLoginRejects: 1 });
+  try {
+    await w.adapter.connect();
+    const rows = w.server.universe.slice(0, 80);
+    assert.ok((await w.adapter.subscribe(reqs(rows, 2))).every((r) => r.ok));
+    assert.is(w.adapter.report().links.length, 2);
+    w.server.rejectLogins(1);
+    w.server.dropConnections();
+    await until(() => w.adapter.report().links.some((l) => l.failed), "a link declared failed");
+    await until(() => {
+      const live = w.server.stats.perConnection.filter((c) => c.open && c.loggedIn);
+      return live.reduce((n, c) => n + c.touchline, 0) === 80 && w.adapter.report().pending === 0;
+    }, "all 80 streaming again", 15_000);
+    const r = w.adapter.report();
+    assert.is(r.unplaced, 0);
+    assert.is(r.instruments, 80);
+    assert.is(r.links.filter((l) => l.failed).length, 1);
+    assert.is(r.links.filter((l) => !l.failed).reduce((n, l) => n + l.instruments, 0), 80);
+    assert.ok(r.links.every((l) => l.instruments <= 50));
+    assert.is(w.events.filter((e) => e.type === "login-rejected").length, 1);
+  } finally {
+    await w.close();
+  }
+});
+
+test("staleness: instruments that have not ticked for a while are listed, those that tick are not", async () => {
+  const w = await feedWorld({ instruments: 50 });
+  try {
+    await w.adapter.connect();
+    const rows = w.server.universe.slice(0, 10);
+    await w.adapter.subscribe(reqs(rows, 1));
+    assert.equal(w.adapter.staleInstruments(50), [], "nothing is stale when first seen");
+    await sleep(120);
+    assert.is(w.adapter.staleInstruments(50).length, 10, "no tick for 120 ms: all stale");
+    const before = new Map(rows.map((r) => [r.symbol, w.log.count.get(w.symbols.find(r.exchange, r.symbol)) ?? 0]));
+    w.server.advance(200);
+    await drained(w);
+    w.server.resume();
+    const ticked = rows.filter((r) => (w.log.count.get(w.symbols.find(r.exchange, r.symbol)) ?? 0) > before.get(r.symbol)!);
+    assert.ok(ticked.length > 0);
+    const stale = w.adapter.staleInstruments(50).map((r) => r.symbol);
+    for (const r of ticked) assert.not.ok(stale.includes(r.symbol), `${r.symbol} ticked but is listed stale`);
+    assert.is(stale.length, 10 - ticked.length);
+  } finally {
+    await w.close();
+  }
+});
+
+test("Shoonya is the same Noren stack with its own URL: created by name from the registry", async () => {
+  const { createAdapter } = await import("../src/node/index.js");
+  const w = await feedWorld({ instruments: 20 });
+  const shoonya = createAdapter({ broker: "shoonya", url: w.server.url, credentials: { uid: "SIMDEMO", susertoken: "sim-session-token" }, master: w.server.master, coalesceMs: 5 }, { mem: w.mem, symbols: w.symbols, sink: w.log.sink });
+  try {
+    await shoonya.connect();
+    assert.is(shoonya.broker, "shoonya");
+    const r = await shoonya.subscribe(reqs(w.server.universe.slice(0, 5), 3));
+    assert.ok(r.every((x) => x.ok));
+    assert.is(w.server.stats.perConnection.at(-1)!.depth, 5);
+  } finally {
+    await shoonya.disconnect();
+    await w.close();
+  }
+});
+
 test("a processor resize while the adapter streams: every tick routed once, in per-symbol order", async () => {
   const p = await ParallelProcessor.start({ workers: 2, maxWorkers: 4, maxSymbols: 8192, ingestRingBytes: 1 << 18, fanoutRingBytes: 1 << 22, drainTimeoutMs: 20_000 });
   let w: FeedWorld | undefined;
