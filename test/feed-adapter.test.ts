@@ -148,7 +148,12 @@ test("malformed frames are counted and skipped; the connection and the stream go
     await drained(w);
     assert.is(w.adapter.health.get(0, H.MALFORMED), sent);
     assert.is(w.adapter.health.get(0, H.RECONNECTS), 0);
-    assert.ok(w.events.some((e) => e.type === "malformed"));
+    // Counted by reason, in the events and the parser's counters alike.
+    const byReason: Record<string, number> = {};
+    for (const e of w.events) if (e.type === "malformed") byReason[e.reason] = (byReason[e.reason] ?? 0) + e.count;
+    assert.equal(byReason, { BAD_JSON: 3, UNKNOWN_TYPE: 3, PRECISION: 3, WRONG_TYPE: 3 });
+    const counted = w.adapter.parserCounters()[0]!.malformed;
+    assert.equal([counted.BAD_JSON, counted.UNKNOWN_TYPE, counted.PRECISION, counted.WRONG_TYPE], [3, 3, 3, 3]);
     assert.equal(w.log.errors, []);
     assertMerged(w, rows, "touchline");
   } finally {
@@ -244,7 +249,8 @@ test("ticks a sink refuses are counted as dropped and reported, and the feed goe
     await drained(world);
     const h = world.adapter.connectionHealth()[0]!;
     assert.ok(h.dropped > 0);
-    assert.is(h.dropped + h.ticks, h.dropped + taken);
+    assert.is(h.ticks, taken, "ticks counts what the sink took");
+    assert.is(h.ticks + h.dropped, world.adapter.parserCounters()[0]!.ticks, "every record parsed was taken or counted dropped");
     const events = world.events.filter((e) => e.type === "dropped");
     assert.is(events.length, 3);
     assert.is(events.reduce((n, e) => n + (e.type === "dropped" ? e.ticks : 0), 0), h.dropped);
@@ -318,6 +324,111 @@ test("Shoonya is the same Noren stack with its own URL: created by name from the
   } finally {
     await shoonya.disconnect();
     await w.close();
+  }
+});
+
+test("an unsubscribe and a re-subscribe within one coalescing window, behind another pending subscribe, leave the stream on", async () => {
+  const w = await feedWorld({ instruments: 50 }, { coalesceMs: 100 });
+  try {
+    await w.adapter.connect();
+    const [k, k2] = w.server.universe;
+    assert.ok((await w.adapter.subscribe(reqs([k!], 1), "viewer"))[0]!.ok);
+    const other = w.adapter.subscribe(reqs([k2!], 1), "other"); // its "t" waits in the window
+    await w.adapter.removeClient("viewer"); // "u k" …
+    const again = await w.adapter.subscribe(reqs([k!], 1), "viewer"); // … then "t k"
+    assert.ok(again[0]!.ok && (await other)[0]!.ok);
+    await sleep(300);
+    // Before the fix the wire said t[k2, k] then u[k]: k was cut while the viewer held it.
+    assert.is(w.server.stats.perConnection[0]!.touchline, 2);
+    const at = w.log.count.get(w.symbols.find(k!.exchange, k!.symbol)) ?? 0;
+    w.server.advance(400);
+    await drained(w);
+    assert.ok((w.log.count.get(w.symbols.find(k!.exchange, k!.symbol)) ?? 0) > at, "k still ticks");
+  } finally {
+    await w.close();
+  }
+});
+
+test("hostile login replies are refusals, never a crash", async () => {
+  const { WebSocketServer } = await import("ws");
+  const replies = ["null", "[]", '"OK"', "5", '{"t":"ck","s":5}', "{not json", '{"t":"ck","s":"NOT_OK","emsg":"bad secret-tok-9"}'];
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  let n = 0;
+  wss.on("connection", (ws) => ws.on("message", () => ws.send(replies[n++ % replies.length]!)));
+  await new Promise((r) => wss.once("listening", r));
+  const port = (wss.address() as { port: number }).port;
+  const w = await feedWorld({ instruments: 10 }, { url: `ws://127.0.0.1:${port}/`, credentials: { uid: "U", susertoken: "secret-tok-9" }, maxLoginRejects: replies.length });
+  try {
+    await w.adapter.connect().then(() => assert.unreachable("a refused login must not open"), (e: unknown) => assert.instance(e, TickwireError));
+    assert.is(w.events.filter((e) => e.type === "login-rejected").length, replies.length);
+    assert.is(w.adapter.connectionHealth()[0]!.state, "failed");
+    assertNoSecrets(w, ["secret-tok-9"]);
+  } finally {
+    await w.close();
+    wss.close();
+  }
+});
+
+test("bad options and misuse are TickwireErrors that name the field and never quote a credential", async () => {
+  const w = await feedWorld({ instruments: 10 });
+  const ctx = { mem: w.mem, symbols: w.symbols, sink: w.log.sink };
+  const ok = { url: w.server.url, credentials: { uid: "U", susertoken: "tok-secret-1" }, master: w.server.master };
+  const { NorenAdapter } = await import("../src/feed/noren/adapter.js");
+  const refused = (options: object, context: object, field: RegExp): void => {
+    try {
+      new NorenAdapter("flattrade", options as never, context as never);
+      assert.unreachable(`accepted ${field}`);
+    } catch (e) {
+      assert.instance(e, TickwireError);
+      assert.match((e as Error).message, field);
+      assert.not.match((e as Error).message, /tok-secret|eyJ-secret/);
+    }
+  };
+  try {
+    refused({ ...ok, url: "ws://host:99999/?key=eyJ-secret" }, ctx, /options\.url/);
+    refused({ ...ok, url: "ws://[::1" }, ctx, /options\.url/);
+    refused({ ...ok, credentials: "eyJ-secret-token-value" }, ctx, /credentials\[0\] must be an object/);
+    refused({ ...ok, credentials: { uid: "U", susertoken: "" } }, ctx, /susertoken must be a non-empty string/);
+    refused({ ...ok, ackTimeoutMs: 0 }, ctx, /ackTimeoutMs/);
+    refused({ ...ok, backoff: { initialMs: 0 } }, ctx, /backoff\.initialMs/);
+    refused({ ...ok, backoff: { initialMs: 500, maxMs: 100 } }, ctx, /backoff\.maxMs/);
+    refused(ok, { ...ctx, sink: undefined }, /context\.sink/);
+    refused(ok, { ...ctx, onEvent: 5 }, /context\.onEvent/);
+    refused(ok, { ...ctx, maxBatchBytes: 100 }, /maxBatchBytes/);
+    // Used after disconnect(): refused, and no socket is opened.
+    await w.adapter.connect();
+    await w.adapter.disconnect();
+    const accepted = w.server.stats.accepted;
+    try {
+      await w.adapter.subscribe(reqs(w.server.universe.slice(0, 2), 1));
+      assert.unreachable("subscribe after disconnect");
+    } catch (e) {
+      assert.instance(e, TickwireError);
+      assert.match((e as Error).message, /after disconnect/);
+    }
+    await sleep(50);
+    assert.is(w.server.stats.accepted, accepted);
+  } finally {
+    await w.close();
+  }
+});
+
+test("connect() gives up with TIMEOUT when the broker cannot be reached; a credentials provider that returns nothing usable fails the login for good", async () => {
+  const unreachable = await feedWorld({ instruments: 10 }, { url: "ws://127.0.0.1:9/", connectTimeoutMs: 300, backoff: { initialMs: 20, maxMs: 50, jitter: 0 } });
+  try {
+    await unreachable.adapter.connect().then(() => assert.unreachable(), (e: unknown) => assert.is((e as TickwireError).code, "TIMEOUT"));
+    assert.ok(unreachable.adapter.connectionHealth()[0]!.state === "reconnecting" || unreachable.adapter.connectionHealth()[0]!.state === "connecting");
+  } finally {
+    await unreachable.close();
+  }
+  const empty = await feedWorld({ instruments: 10 }, { credentials: () => ({}) as never, maxLoginRejects: 2 });
+  try {
+    await empty.adapter.connect().then(() => assert.unreachable(), (e: unknown) => assert.is((e as TickwireError).code, "BROKER"));
+    assert.is(empty.events.filter((e) => e.type === "login-rejected").length, 2);
+    assert.ok(empty.events.some((e) => e.type === "login-rejected" && /returned no uid or susertoken/.test(e.message)));
+    assert.is(empty.server.stats.accepted, 0, "no socket for unusable credentials");
+  } finally {
+    await empty.close();
   }
 });
 

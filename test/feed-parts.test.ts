@@ -12,20 +12,37 @@ import type { BrokerAdapter } from "../src/feed/contract.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const OPPOSITES = { t: "u", u: "t", d: "ud", ud: "d" };
+
 test("pacer: coalesces into messages of at most perMessage keys, kinds in arrival order", async () => {
   const sent: [string, string[]][] = [];
-  const pacer = new RequestPacer({ perMessage: 3, perSecond: 100, coalesceMs: 5 }, (k, keys) => sent.push([k, keys]));
+  const pacer = new RequestPacer({ perMessage: 3, perSecond: 100, coalesceMs: 5, opposites: OPPOSITES }, (k, keys) => sent.push([k, keys]));
   for (let i = 0; i < 7; i++) pacer.add("t", `NSE|${i}`);
-  pacer.add("u", "NSE|0");
+  pacer.add("ud", "NSE|0");
   pacer.add("t", "NSE|7");
+  pacer.add("t", "NSE|3"); // a repeat is queued once
   assert.is(sent.length, 0, "nothing before the coalescing window ends");
   assert.is(pacer.pending, 9);
   await sleep(40);
   assert.equal(sent, [
     ["t", ["NSE|0", "NSE|1", "NSE|2"]], ["t", ["NSE|3", "NSE|4", "NSE|5"]], ["t", ["NSE|6", "NSE|7"]],
-    ["u", ["NSE|0"]],
+    ["ud", ["NSE|0"]],
   ]);
   assert.is(pacer.pending, 0);
+  pacer.stop();
+});
+
+test("pacer: the last word on a key wins: an unsubscribe then a subscribe behind a pending subscribe is one subscribe", async () => {
+  const sent: [string, string[]][] = [];
+  const pacer = new RequestPacer({ perMessage: 50, perSecond: 100, coalesceMs: 5, opposites: OPPOSITES }, (k, keys) => sent.push([k, keys]));
+  pacer.add("t", "NSE|1"); // another client's subscribe, pending
+  pacer.add("u", "NSE|9"); // the last viewer of 9 leaves …
+  pacer.add("t", "NSE|9"); // … and comes back within the window
+  pacer.add("t", "NSE|5");
+  pacer.add("u", "NSE|5"); // subscribed and left within the window
+  await sleep(40);
+  // Before: t[1, 9] then u[9] — the broker's stream of 9 was cut while the client held it.
+  assert.equal(sent, [["t", ["NSE|1", "NSE|9"]], ["u", ["NSE|5"]]]);
   pacer.stop();
 });
 

@@ -23,6 +23,7 @@ import { NorenReference } from "../src/feed/noren/reference.js";
 import { createAdapter, supportedBrokers } from "../src/feed/registry.js";
 import "../src/feed/brokers.js";
 import type { FeedEvent, SubscriptionRequest } from "../src/feed/contract.js";
+import { ParallelProcessor } from "../src/processor/processor.js";
 import { throwsCode } from "./helpers/assertions.js";
 
 const mem = await TickwireMemory.create({ bytes: 64 << 20 });
@@ -826,6 +827,27 @@ test("adapter: a sink that takes fewer ticks or throws is counted as dropped and
   throwsCode(() => new SimulatedAdapter({ instruments: 0 }, { mem, symbols, sink: () => 0 }), "ARGUMENT");
   throwsCode(() => new SimulatedAdapter({}, { mem, symbols, sink: 5 as unknown as () => number }), "ARGUMENT");
   await throwsAsync(async () => adapter.connect(), "ARGUMENT");
+});
+
+test("adapter into a real processor: Depth batches are cut to maxRouteBytes, nothing dropped", async () => {
+  const p = await ParallelProcessor.start({ workers: 1, maxWorkers: 1, maxSymbols: 4096 });
+  const events: FeedEvent[] = [];
+  const feed = new SimulatedAdapter({ instruments: 600, ticksPerSecond: 200_000, seed: 2 }, {
+    mem: p.mem, symbols: p.symbols, sink: (src, bytes) => p.route(src, bytes), maxBatchBytes: p.maxRouteBytes, onEvent: (e) => events.push(e),
+  });
+  try {
+    // 1024 Depth records a batch (393 KB) would exceed the ingest ring's largest claim (256 KiB): route refused them all.
+    await feed.subscribe(feed.universe.map((r) => ({ exchange: r.exchange, symbol: r.symbol, mode: 3 })));
+    await feed.connect();
+    const deadline = Date.now() + 10_000;
+    while (feed.stats.ticks < 50_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await feed.stop();
+    assert.ok(feed.stats.ticks >= 50_000, `ticks ${feed.stats.ticks}`);
+    assert.is(feed.stats.dropped, 0, JSON.stringify(events.find((e) => e.type === "dropped")));
+  } finally {
+    await feed.disconnect();
+    await p.close();
+  }
 });
 
 test.run();

@@ -212,6 +212,31 @@ test("capacity: MAX_CAPACITY_REACHED per instrument, unplaced after a failure, p
   checkConsistent(m, links, 25);
 });
 
+test("instruments re-homed onto a link that refuses them for a while are retried until they stream: none orphaned", async () => {
+  const links: FakeLink[] = [];
+  let reconnecting = true;
+  const m = new SubscriptionManager({ master, limits: limits(10), maxLinks: 3, openLink: (i) => {
+    const link = (links[i] = new FakeLink(i));
+    // Link 2 opens while the broker is still refusing it (a reconnect in progress).
+    if (i === 2) link.change = async (changes) => (reconnecting ? changes.map(() => ({ ok: false, code: "TIMEOUT", message: "reconnecting" }) as const) : FakeLink.prototype.change.call(link, changes));
+    return link;
+  } });
+  await m.subscribe("a", universe.slice(0, 15).map((_, i) => req(i, 1)));
+  assert.is(m.report().links.length, 2);
+  links[1]!.state = "failed";
+  links[1]!.held.clear();
+  await m.linkFailed(1);
+  assert.is(m.report().unplaced, 5, "refused by the new link for now, still held");
+  assert.is(m.report().instruments, 15);
+  reconnecting = false;
+  const deadline = Date.now() + 5000;
+  while (m.report().unplaced > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.is(m.report().unplaced, 0, "retried after the backoff");
+  assert.is(links[2]!.held.size, 5);
+  checkConsistent(m, links, 15);
+  m.close();
+});
+
 test("a refused subscribe withdraws the reference; other holders fall back to their mode", async () => {
   const { m, links } = setup(100, 2);
   await m.subscribe("a", [req(3, 1)]);
@@ -258,7 +283,23 @@ test("bad requests are per-instrument errors; bad arguments and config are Tickw
   await throwsArg(() => new SubscriptionManager({ ...ok, maxLinks: 1.5 }), /maxLinks/);
   await throwsArg(() => new SubscriptionManager({ ...ok, openLink: 3 as unknown as SubscriptionConfig["openLink"] }), /openLink/);
   const broken = new SubscriptionManager({ ...ok, openLink: () => ({}) as UpstreamLink });
-  await throwsArg(() => broken.subscribe("a", [req(1, 1)]), /UpstreamLink/);
+  const [b] = await broken.subscribe("a", [req(1, 1)]);
+  assert.ok(!b!.ok && b!.code === "BROKER_ERROR" && /must return an UpstreamLink/.test(b!.message));
+  assert.is(broken.report().instruments, 0, "nothing held");
+  // openLink throwing (no memory for another connection): full, said why, not thrown; no further link tried.
+  let opened = 0;
+  const starved = new SubscriptionManager({ ...ok, limits: limits(1), openLink: (i) => {
+    if (i > 0) throw new TickwireError("MEMORY", "no room for another connection's buffers");
+    opened++;
+    return new FakeLink(i);
+  } });
+  const rs2 = await starved.subscribe("a", [req(1, 1), req(2, 1), req(3, 1)]);
+  assert.equal(rs2.map((r) => (r.ok ? "ok" : r.code)), ["ok", "MAX_CAPACITY_REACHED", "MAX_CAPACITY_REACHED"]);
+  assert.match(rs2[1]!.ok ? "" : rs2[1]!.message, /could not be opened: no room/);
+  assert.is(opened, 1);
+  const r3 = starved.report();
+  assert.equal([r3.instruments, r3.links.length, r3.links[0]!.instruments, r3.unplaced], [1, 1, 1, 0]);
+  starved.close();
 });
 
 test.run();

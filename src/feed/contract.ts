@@ -57,7 +57,7 @@ export type FeedEvent =
   | { readonly type: "login-rejected"; readonly connection: number; readonly message: string }
   /** A connection came back and re-subscribed everything it held. */
   | { readonly type: "resubscribed"; readonly connection: number; readonly instruments: number }
-  /** Frames skipped as malformed since the last such event, by reason. */
+  /** Frames skipped as malformed since the last such event, for one reason (BAD_JSON, PRECISION, … docs/NOREN.md). */
   | { readonly type: "malformed"; readonly connection: number; readonly reason: string; readonly count: number }
   /** Ticks the sink refused (TIMEOUT/FAILED from the processor), counted, never silent. */
   | { readonly type: "dropped"; readonly connection: number; readonly ticks: number; readonly reason: string };

@@ -91,6 +91,10 @@ interface Pending {
 }
 
 const MODE_BIT = [0, 1, 2, 4] as const;
+// Instruments held but not streaming (refused, or no link could take them) are retried on a
+// backoff from 1 s to 30 s: a link that was reconnecting takes them later, and none is orphaned.
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 
 /**
  * Reference-counted subscriptions over a pool of upstream links.
@@ -118,6 +122,11 @@ export class SubscriptionManager {
   private readonly entries = new Map<string, Entry>();
   private readonly clients = new Map<ClientId, Map<Entry, number>>();
   private readonly unplaced = new Set<Entry>();
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryDelayMs = RETRY_MIN_MS;
+  /** Why the last attempt to open a link threw, if it did. */
+  private openError: string | undefined;
+  private closed = false;
 
   constructor(config: SubscriptionConfig) {
     const c = checkObject<SubscriptionConfig>(config, "SubscriptionManager: config");
@@ -234,6 +243,13 @@ export class SubscriptionManager {
     await this.reconcile(moved);
   }
 
+  /** Stops retrying unplaced instruments (the adapter is going away). */
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
   /** Where one instrument lives, or undefined when no client holds it. */
   where(exchange: string, symbol: string): Placement | undefined {
     const e = this.entries.get(`${exchange}|${symbol}`);
@@ -318,10 +334,21 @@ export class SubscriptionManager {
         continue;
       }
       if (e.link < 0) {
-        const l = this.place(e);
+        let l: number;
+        try {
+          l = this.place(e);
+        } catch (err) {
+          // openLink broke its contract: this instrument is refused, nothing is left half-placed.
+          e.lastCode = "BROKER_ERROR";
+          e.lastMessage = err instanceof Error ? err.message : String(err);
+          this.unplaced.add(e);
+          continue;
+        }
         if (l < 0) {
           e.lastCode = "MAX_CAPACITY_REACHED";
-          e.lastMessage = `every upstream connection is full (${this.maxLinks} × ${this.capacity} instruments)`;
+          e.lastMessage = this.openError === undefined
+            ? `every upstream connection is full (${this.maxLinks} × ${this.capacity} instruments)`
+            : `every open upstream connection is full and another could not be opened: ${this.openError}`;
           this.unplaced.add(e);
           continue;
         }
@@ -391,11 +418,26 @@ export class SubscriptionManager {
     }
   }
 
+  // Held but not streaming: those that lacked room are placed as soon as room frees; all of
+  // them (refused ones too: the link may have been reconnecting) again after a backoff.
   private retryUnplaced(): void {
+    if (this.closed) return;
     const room = this.links.some((_, i) => !this.dead[i] && (this.load[i] ?? 0) < this.capacity) || this.links.length < this.maxLinks;
-    if (!room) return;
     const waiting = [...this.unplaced].filter((e) => e.inflight === null && e.lastCode === "MAX_CAPACITY_REACHED");
-    if (waiting.length > 0) void this.reconcile(waiting);
+    if (room && waiting.length > 0) void this.reconcile(waiting).catch(() => {});
+    if (this.retryTimer === undefined) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        if (this.closed || this.unplaced.size === 0) {
+          this.retryDelayMs = RETRY_MIN_MS;
+          return;
+        }
+        this.retryDelayMs = Math.min(RETRY_MAX_MS, this.retryDelayMs * 2);
+        void this.reconcile([...this.unplaced].filter((e) => e.inflight === null)).catch(() => {});
+      }, this.retryDelayMs);
+      // A retry must not keep the process alive by itself.
+      (this.retryTimer as { unref?: () => void }).unref?.();
+    }
   }
 
   /** The open link with room that ranks highest for `e`, else the next link to open, else -1. */
@@ -411,23 +453,31 @@ export class SubscriptionManager {
       }
     }
     if (best >= 0) return best;
+    // After a link could not be opened, none is tried again: each attempt may use up memory that is never given back.
+    if (this.openError !== undefined) return -1;
     for (let i = this.links.length; i < this.maxLinks; i++) {
-      this.linkAt(i);
+      let link: unknown;
+      try {
+        link = this.openLink(i);
+      } catch (err) {
+        // No more links can be made (e.g. no memory for another connection's buffers): full.
+        this.openError = err instanceof Error ? err.message : String(err);
+        return -1;
+      }
+      if (typeof link !== "object" || link === null || typeof (link as UpstreamLink).change !== "function") {
+        throw new TickwireError("ARGUMENT", `SubscriptionManager: config.openLink(${i}) must return an UpstreamLink, got ${describe(link)}`);
+      }
+      this.links[i] = link as UpstreamLink;
+      this.load[i] ??= 0;
       if (!this.dead[i]) return i;
     }
     return -1;
   }
 
   private linkAt(index: number): UpstreamLink {
-    let link = this.links[index];
-    if (link === undefined) {
-      link = this.openLink(index);
-      if (typeof link !== "object" || link === null || typeof link.change !== "function") {
-        throw new TickwireError("ARGUMENT", `SubscriptionManager: config.openLink(${index}) must return an UpstreamLink, got ${describe(link)}`);
-      }
-      this.links[index] = link;
-      this.load[index] ??= 0;
-    }
+    // Links are made by place(); one that is not there was never placed on.
+    const link = this.links[index];
+    if (link === undefined) throw new TickwireError("ARGUMENT", `SubscriptionManager: link ${index} was never opened (a bug)`);
     return link;
   }
 }

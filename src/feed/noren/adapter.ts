@@ -10,9 +10,11 @@ import type {
 import { FeedHealth, type ConnectionHealth } from "../health.js";
 import { serialSink } from "../serial-sink.js";
 import { NorenConnection, type NorenCredentials, type NorenConnectionSettings } from "./connection.js";
-import { NorenParser, type NorenParserOptions } from "./parser.js";
+import { NorenParser, type NorenCounters, type NorenParserOptions } from "./parser.js";
 import { NorenTokenMap } from "./token-map.js";
 import { checkInt, checkObject, checkOptions, checkTimeout, describe } from "../../validate.js";
+import { TickwireMemory } from "../../memory/shared-memory.js";
+import { SymbolTable } from "../../memory/symbol-table.js";
 import { NENT_OFF_SEQ, NENT_OFF_STATE } from "./layout.js";
 import { monotonicNs } from "../../clock.js";
 import { MAX_RECORD_BYTES } from "../../format/layout.js";
@@ -47,8 +49,10 @@ export interface NorenAdapterOptions {
   coalesceMs?: number;
   /** Parser buffers and data-quality guards (docs/NOREN.md). */
   parser?: NorenParserOptions;
-  /** Whether the market is open (the silence watchdog sleeps otherwise). Default: always. */
+  /** Whether the market is open (the silence watchdog and staleness sleep otherwise). Default: always. */
   marketOpen?: () => boolean;
+  /** How long connect() waits for the first login, ms; the connection keeps retrying after. Default 30 000. */
+  connectTimeoutMs?: number;
 }
 
 /** Brokers on the Noren stack and their defaults. */
@@ -77,14 +81,18 @@ export class NorenAdapter implements BrokerAdapter {
   private readonly emit: (e: FeedEvent) => void;
   private closed = false;
   private readonly maxBatchBytes: number;
-  private readonly lastSeq = new Map<number, { seq: number; sinceNs: number }>();
+  private readonly connectTimeoutMs: number;
 
   constructor(readonly broker: string, options: NorenAdapterOptions, private readonly context: AdapterContext) {
     const o = checkObject<NorenAdapterOptions>(options, `${broker}: options`);
     checkObject(context, `${broker}: context`);
+    if (!(context.mem instanceof TickwireMemory)) throw new TickwireError("ARGUMENT", `${broker}: context.mem must be a TickwireMemory, got ${describe(context.mem)}`);
+    if (!(context.symbols instanceof SymbolTable)) throw new TickwireError("ARGUMENT", `${broker}: context.symbols must be a SymbolTable, got ${describe(context.symbols)}`);
+    if (typeof context.sink !== "function") throw new TickwireError("ARGUMENT", `${broker}: context.sink must be a function, got ${describe(context.sink)}`);
+    if (context.onEvent !== undefined && typeof context.onEvent !== "function") throw new TickwireError("ARGUMENT", `${broker}: context.onEvent must be a function, got ${describe(context.onEvent)}`);
     if (!(o.master instanceof SymbolMaster)) throw new TickwireError("ARGUMENT", `${broker}: options.master must be a SymbolMaster`);
     const url = o.url ?? (NOREN_BROKERS as Record<string, { url: string }>)[broker]?.url;
-    if (typeof url !== "string" || !/^wss?:\/\/[^\s]+$/.test(url)) throw new TickwireError("ARGUMENT", `${broker}: options.url must be a ws:// or wss:// URL, got ${describe(url)}`);
+    if (!isSocketUrl(url)) throw new TickwireError("ARGUMENT", `${broker}: options.url must be a ws:// or wss:// URL with a valid host and port`);
     const protocol = o.protocol ?? "v1";
     if (protocol !== "v1" && protocol !== "v2") throw new TickwireError("ARGUMENT", `${broker}: options.protocol must be "v1" or "v2", got ${describe(protocol)}`);
     this.accounts = (Array.isArray(o.credentials) ? o.credentials : [o.credentials]).map((c, i) => credentialSource(c, protocol, `${broker}: options.credentials[${i}]`));
@@ -99,6 +107,10 @@ export class NorenAdapter implements BrokerAdapter {
     const b = checkOptions<{ initialMs: number; maxMs: number; jitter: number }>(o.backoff, `${broker}: options.backoff`);
     const jitter = b.jitter ?? 0.5;
     if (typeof jitter !== "number" || !(jitter >= 0 && jitter <= 1)) throw new TickwireError("ARGUMENT", `${broker}: options.backoff.jitter must be a number from 0 to 1, got ${describe(jitter)}`);
+    // A zero first delay would reconnect in a tight loop; a cap below it would mean nothing.
+    const initialMs = checkInt(b.initialMs ?? 1000, 1, 2 ** 31 - 1, "options.backoff.initialMs", "ARGUMENT", broker);
+    const maxMs = checkInt(b.maxMs ?? 60_000, initialMs, 2 ** 31 - 1, "options.backoff.maxMs (at least initialMs)", "ARGUMENT", broker);
+    this.connectTimeoutMs = checkInt(o.connectTimeoutMs ?? 30_000, 1, 2 ** 31 - 1, "options.connectTimeoutMs", "ARGUMENT", broker);
     const marketOpen = o.marketOpen ?? (() => true);
     if (typeof marketOpen !== "function") throw new TickwireError("ARGUMENT", `${broker}: options.marketOpen must be a function`);
     this.settings = {
@@ -107,12 +119,8 @@ export class NorenAdapter implements BrokerAdapter {
       silenceMs: checkTimeout(o.silenceMs ?? 60_000, "options.silenceMs", broker),
       loginTimeoutMs: checkTimeout(o.loginTimeoutMs ?? 10_000, "options.loginTimeoutMs", broker) || 1,
       maxLoginRejects: checkInt(o.maxLoginRejects ?? 3, 1, 1000, "options.maxLoginRejects", "ARGUMENT", broker),
-      ackTimeoutMs: checkTimeout(o.ackTimeoutMs ?? 15_000, "options.ackTimeoutMs", broker),
-      backoff: {
-        initialMs: checkTimeout(b.initialMs ?? 1000, "options.backoff.initialMs", broker),
-        maxMs: checkTimeout(b.maxMs ?? 60_000, "options.backoff.maxMs", broker),
-        jitter,
-      },
+      ackTimeoutMs: checkInt(o.ackTimeoutMs ?? 15_000, 1, 2 ** 31 - 1, "options.ackTimeoutMs", "ARGUMENT", broker),
+      backoff: { initialMs, maxMs, jitter },
       pacing: {
         perMessage: this.limits.instrumentsPerMessage,
         perSecond: this.limits.messagesPerSecond,
@@ -141,20 +149,39 @@ export class NorenAdapter implements BrokerAdapter {
   }
 
   /** Opens the first connection and logs in (more open as subscriptions need them). */
+  /**
+   * Opens the first connection and logs in. Rejects (BROKER) when the login is refused for
+   * good, or (TIMEOUT) after `connectTimeoutMs` while the broker cannot be reached — the
+   * connection keeps retrying with backoff meanwhile.
+   */
   async connect(): Promise<void> {
-    if (this.closed) throw new TickwireError("ARGUMENT", `${this.broker}: the adapter is disconnected`);
-    await this.connection(0).open();
+    this.checkOpen("connect");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TickwireError("TIMEOUT", `${this.broker}: no login within ${this.connectTimeoutMs} ms (still retrying)`)), this.connectTimeoutMs);
+    });
+    try {
+      await Promise.race([this.connection(0).open(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Closes every connection; subscriptions are forgotten. */
   async disconnect(): Promise<void> {
     this.closed = true;
+    this.manager.close();
     await Promise.all(this.connections.map((c) => c?.close()));
   }
 
-  /** Adds one reference per request for `client` (default: one shared client). */
-  subscribe(requests: readonly SubscriptionRequest[], client: string | number = 0): Promise<SubscriptionResult[]> {
+  /** Adds one reference per request for `client` (default: one shared client). Throws once disconnected. */
+  async subscribe(requests: readonly SubscriptionRequest[], client: string | number = 0): Promise<SubscriptionResult[]> {
+    this.checkOpen("subscribe");
     return this.manager.subscribe(client, requests);
+  }
+
+  private checkOpen(op: string): void {
+    if (this.closed) throw new TickwireError("ARGUMENT", `${this.broker}: ${op} after disconnect()`);
   }
 
   /** Drops one reference per request of `client`. */
@@ -172,6 +199,11 @@ export class NorenAdapter implements BrokerAdapter {
     return this.manager.report();
   }
 
+  /** Parser counters of every connection opened so far: malformed frames by reason, guard flags by guard (docs/NOREN.md). */
+  parserCounters(): NorenCounters[] {
+    return this.connections.map((c) => c.parserCounters());
+  }
+
   /** Counters of every connection opened so far. */
   connectionHealth(): ConnectionHealth[] {
     return this.connections.map((_, i) => this.health.read(i));
@@ -185,23 +217,19 @@ export class NorenAdapter implements BrokerAdapter {
    */
   staleInstruments(olderThanMs: number): InstrumentRow[] {
     checkTimeout(olderThanMs, "olderThanMs", "staleInstruments");
-    const now = monotonicNs();
-    const { u32 } = this.context.mem;
+    if (!this.settings.marketOpen()) return [];
+    const now = Date.now();
     const stale: InstrumentRow[] = [];
     const seen = new Set<number>();
     for (const c of this.connections) {
-      for (const row of c?.instruments() ?? []) {
+      if (c === undefined || c.state === "failed" || c.state === "closed") continue;
+      for (const row of c.instruments()) {
         const slot = this.map.slotOf(row.brokerExchange, row.token);
-        if (slot < 0) continue;
+        if (slot < 0 || seen.has(slot)) continue;
         seen.add(slot);
-        const at = (this.map.stateOffset(slot) - NENT_OFF_STATE + NENT_OFF_SEQ) >>> 2;
-        const seq = u32[at]! + u32[at + 1]! * 2 ** 32;
-        const last = this.lastSeq.get(slot);
-        if (last === undefined || last.seq !== seq) this.lastSeq.set(slot, { seq, sinceNs: now });
-        else if (now - last.sinceNs > olderThanMs * 1e6) stale.push(row);
+        if (now - this.map.lastUpdateMs(slot) > olderThanMs) stale.push(row);
       }
     }
-    for (const slot of this.lastSeq.keys()) if (!seen.has(slot)) this.lastSeq.delete(slot);
     return stale;
   }
 
@@ -231,7 +259,11 @@ export class NorenAdapter implements BrokerAdapter {
 
   private onEvent(e: FeedEvent): void {
     this.emit(e);
-    if (e.type === "state" && e.state === "failed") void this.manager.linkFailed(e.connection);
+    if (e.type === "state" && e.state === "failed") {
+      this.manager.linkFailed(e.connection).catch((err: unknown) => {
+        this.emit({ type: "state", connection: e.connection, state: "failed", reason: `re-homing its instruments failed: ${err instanceof Error ? err.message : String(err)}` });
+      });
+    }
   }
 
   private symbolIdOf(row: InstrumentRow): number {
@@ -243,11 +275,23 @@ export class NorenAdapter implements BrokerAdapter {
 
 function credentialSource(c: unknown, protocol: "v1" | "v2", what: string): () => NorenCredentials | Promise<NorenCredentials> {
   if (typeof c === "function") return c as () => NorenCredentials;
-  const o = checkObject<NorenCredentials>(c, what);
+  // Never describe the value: a token passed by mistake would be quoted in the error.
+  if (typeof c !== "object" || c === null) throw new TickwireError("ARGUMENT", `${what} must be an object { uid, susertoken | accesstoken } or a function returning one, got a ${c === null ? "null" : typeof c}`);
+  const o = c as NorenCredentials;
   if (typeof o.uid !== "string" || o.uid === "") throw new TickwireError("ARGUMENT", `${what}.uid must be a non-empty string`);
   const token = protocol === "v2" ? o.accesstoken : o.susertoken;
   // Never quote the token itself.
   if (typeof token !== "string" || token === "") throw new TickwireError("ARGUMENT", `${what}.${protocol === "v2" ? "accesstoken" : "susertoken"} must be a non-empty string`);
   const fixed = Object.freeze({ ...o });
   return () => fixed;
+}
+
+function isSocketUrl(url: unknown): url is string {
+  if (typeof url !== "string") return false;
+  try {
+    const u = new URL(url);
+    return (u.protocol === "ws:" || u.protocol === "wss:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
 }

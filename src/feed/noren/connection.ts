@@ -11,6 +11,7 @@ import { FeedHealth, HealthField as H } from "../health.js";
 import { RequestPacer, backoffDelay, type BackoffOptions } from "./pacing.js";
 import { OFF_KIND, OFF_LENGTH, OFF_SYMBOL_ID } from "../../format/layout.js";
 import type { TickwireMemory } from "../../memory/shared-memory.js";
+import type { NorenCounters } from "./parser.js";
 
 /** What a Noren login sends; `login()` is called for every attempt, so it may fetch a fresh token. */
 export interface NorenCredentials {
@@ -34,6 +35,7 @@ export interface FrameParser {
   control(i: number): Uint8Array;
   malformedTotal(): number;
   flaggedTotal(): number;
+  counters(): NorenCounters;
 }
 
 /** Settings of one connection (the adapter fills them from its validated options). */
@@ -66,6 +68,8 @@ export interface ConnectionContext {
   readonly emit: (e: FeedEvent) => void;
 }
 
+// Subscribe and unsubscribe of one stream undo each other in the pacer's queue.
+const NOREN_OPPOSITES = Object.freeze({ t: "u", u: "t", d: "ud", ud: "d" });
 const STREAM_TOUCHLINE = 1;
 const STREAM_DEPTH = 3;
 // Noren has two streams: touchline carries LTP and Quote, depth carries everything.
@@ -109,6 +113,7 @@ export class NorenConnection implements UpstreamLink {
   private retry: ReturnType<typeof setTimeout> | undefined;
   private lastDataMs = 0;
   private reportedMalformed = 0;
+  private readonly reportedByReason: Record<string, number> = {};
   private reportedFlagged = 0;
   private openWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private secrets: string[] = [];
@@ -119,7 +124,7 @@ export class NorenConnection implements UpstreamLink {
     private readonly ctx: ConnectionContext,
     private readonly symbolIdOf: (row: InstrumentRow) => number,
   ) {
-    this.pacer = new RequestPacer(settings.pacing, (kind, keys) => this.sendRequest(kind, keys));
+    this.pacer = new RequestPacer({ ...settings.pacing, opposites: NOREN_OPPOSITES }, (kind, keys) => this.sendRequest(kind, keys));
     ctx.health.setState(index, "idle");
   }
 
@@ -136,11 +141,9 @@ export class NorenConnection implements UpstreamLink {
   open(): Promise<void> {
     if (this._state === "open") return Promise.resolve();
     if (this._state === "failed") return Promise.reject(new TickwireError("BROKER", `connection ${this.index}: failed (login refused)`));
+    if (this.closing) return Promise.reject(new TickwireError("BROKER", `connection ${this.index}: closed`));
     const p = new Promise<void>((resolve, reject) => this.openWaiters.push({ resolve, reject }));
-    if (this._state === "idle" || this._state === "closed") {
-      this.closing = false;
-      void this.connect();
-    }
+    if (this._state === "idle") void this.connect();
     return p;
   }
 
@@ -227,17 +230,32 @@ export class NorenConnection implements UpstreamLink {
   }
 
   private async connect(): Promise<void> {
+    if (this.closing) return;
     this.setState(this.everOpened ? "reconnecting" : "connecting");
     let creds: NorenCredentials;
     try {
       creds = await this.settings.login();
-      this.secrets = [creds.susertoken, creds.accesstoken].filter((s): s is string => typeof s === "string" && s.length > 0);
     } catch {
-      this.scheduleReconnect("the login provider failed");
+      if (!this.closing) this.scheduleReconnect("the login provider failed");
       return;
     }
     if (this.closing) return;
-    const ws = new WebSocket(this.settings.url, { perMessageDeflate: false, handshakeTimeout: this.settings.loginTimeoutMs });
+    const token = this.settings.protocol === "v2" ? creds?.accesstoken : creds?.susertoken;
+    if (typeof creds !== "object" || creds === null || typeof creds.uid !== "string" || creds.uid === "" || typeof token !== "string" || token === "") {
+      // Nothing a retry can fix: counted like a refused login, so it fails for good (never echoed).
+      this.refused(`the credentials provider returned no uid or ${this.settings.protocol === "v2" ? "accesstoken" : "susertoken"}`);
+      if (this._state !== "failed") this.scheduleReconnect("unusable credentials");
+      return;
+    }
+    this.secrets = [creds.susertoken, creds.accesstoken].filter((s): s is string => typeof s === "string" && s.length > 0);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.settings.url, { perMessageDeflate: false, handshakeTimeout: this.settings.loginTimeoutMs });
+    } catch {
+      // The URL was checked when the adapter was made; anything ws still refuses is a reconnect, never a crash.
+      this.scheduleReconnect("the socket could not be created");
+      return;
+    }
     this.ws = ws;
     ws.binaryType = "nodebuffer";
     let loginTimer: ReturnType<typeof setTimeout> | undefined;
@@ -261,12 +279,18 @@ export class NorenConnection implements UpstreamLink {
         this.onLoginReply(ws, data);
         return;
       }
+      // Anything the session says (ticks, heartbeat acks) shows it alive: the watchdog looks for
+      // a socket that says nothing at all, and leaves a quiet set of illiquid instruments alone.
+      this.lastDataMs = now;
       if (this.stalled.length > 0 || !this.ctx.parser.push(data)) {
         // The frame buffer is full while the sink is busy: hold the frame and stop reading.
         this.stalled.push(data);
         ws.pause();
       }
       this.scheduleFlush();
+    });
+    ws.on("pong", () => {
+      if (ws === this.ws) this.lastDataMs = Date.now();
     });
     ws.on("error", () => {
       // "close" follows; errors may quote the URL's query (a token): never surface them raw.
@@ -280,11 +304,12 @@ export class NorenConnection implements UpstreamLink {
   }
 
   private onLoginReply(ws: WebSocket, data: Buffer): void {
-    let reply: { t?: unknown; s?: unknown; emsg?: unknown };
+    let reply: { t?: unknown; s?: unknown; emsg?: unknown } = {};
     try {
-      reply = JSON.parse(data.toString("utf8"));
+      const parsed: unknown = JSON.parse(data.toString("utf8"));
+      if (typeof parsed === "object" && parsed !== null) reply = parsed;
     } catch {
-      reply = {};
+      // not JSON: a refusal like any other
     }
     // Flattrade's docs write "Ok", the live server "OK": compare without case.
     if ((reply.t === "ck" || reply.t === "ak") && typeof reply.s === "string" && reply.s.toUpperCase() === "OK") {
@@ -301,14 +326,17 @@ export class NorenConnection implements UpstreamLink {
       return;
     }
     // Refused (or nonsense before login): count, close, and try again with fresh credentials.
+    const why = typeof reply.emsg === "string" ? this.redact(reply.emsg).slice(0, 200) : `reply ${reply.t === undefined ? "unreadable" : `"${this.redact(String(reply.t)).slice(0, 8)}"`}`;
+    this.refused(why);
+    ws.terminate();
+  }
+
+  // A refused login: counted, reported, and the connection fails for good after maxLoginRejects in a row.
+  private refused(why: string): void {
     this.loginRejects++;
     this.ctx.health.add(this.index, H.LOGIN_REJECTS, 1);
-    const why = typeof reply.emsg === "string" ? this.redact(reply.emsg).slice(0, 200) : `reply ${reply.t === undefined ? "unreadable" : `"${String(reply.t).slice(0, 8)}"`}`;
     this.ctx.emit({ type: "login-rejected", connection: this.index, message: why });
-    if (this.loginRejects >= this.settings.maxLoginRejects) {
-      this.fail(`login refused ${this.loginRejects} times: ${why}`);
-    }
-    ws.terminate();
+    if (this.loginRejects >= this.settings.maxLoginRejects) this.fail(`login refused ${this.loginRejects} times: ${why}`);
   }
 
   private resubscribeAll(): void {
@@ -359,19 +387,22 @@ export class NorenConnection implements UpstreamLink {
     for (let i = 0; i < parser.controlCount; i++) this.onControl(parser.control(i));
     const malformed = parser.malformedTotal();
     if (malformed !== this.reportedMalformed) {
+      // Rare: then the counters by reason, and one event per reason that moved.
       health.add(this.index, H.MALFORMED, malformed - this.reportedMalformed);
-      this.ctx.emit({ type: "malformed", connection: this.index, reason: "see the parser's counters", count: malformed - this.reportedMalformed });
       this.reportedMalformed = malformed;
+      const byReason = parser.counters().malformed;
+      for (const [reason, count] of Object.entries(byReason)) {
+        const before = this.reportedByReason[reason] ?? 0;
+        if (count !== before) this.ctx.emit({ type: "malformed", connection: this.index, reason, count: count - before });
+        this.reportedByReason[reason] = count;
+      }
     }
     const flagged = parser.flaggedTotal();
     if (flagged !== this.reportedFlagged) {
       health.add(this.index, H.FLAGGED, flagged - this.reportedFlagged);
       this.reportedFlagged = flagged;
     }
-    if (records === 0) return;
-    // Only ticks count as data for the watchdog: a session that answers heartbeats but streams nothing is the failure it looks for.
-    this.lastDataMs = Date.now();
-    if (this.acks.size > 0) this.confirmAcks(parser.out, parser.outBytes);
+    if (records > 0 && this.acks.size > 0) this.confirmAcks(parser.out, parser.outBytes);
   }
 
   // A record of the subscribed stream's kind for a pending symbol is its acknowledgement.
@@ -470,6 +501,7 @@ export class NorenConnection implements UpstreamLink {
   }
 
   private scheduleReconnect(reason: string): void {
+    if (this.closing || this._state === "failed") return;
     this.setState("reconnecting", reason);
     const delay = backoffDelay(this.attempt++, this.settings.backoff);
     this.retry = setTimeout(() => {
@@ -499,6 +531,11 @@ export class NorenConnection implements UpstreamLink {
     let out = text;
     for (const s of this.secrets) out = out.split(s).join("***");
     return out;
+  }
+
+  /** The parser's counters since this connection was made: frames, ticks, malformed by reason, guard flags by guard. */
+  parserCounters(): NorenCounters {
+    return this.ctx.parser.counters();
   }
 
   /** Instruments held, for reports and re-homing. */

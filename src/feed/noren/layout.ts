@@ -13,7 +13,8 @@
 //   4 u32 token        the broker token as an integer (decimal digits, < 2^32, no leading zero)
 //   8 u32 symbolId     12 u8 exchange code   13 u8 priceDecimals   14 u8 flags   15 u8 reserved
 //  16 u64 seq          records emitted for this symbol so far (the last record's seq)
-//  24..63 reserved
+//  24 f64 lastMs       wall-clock ms of its last record (set to the mapping time when mapped)
+//  32..63 reserved
 //  64..447 state       the symbol's merged last state: a DEPTH-form record (384 bytes, the
 //                      tick record's offsets; its header bytes are unused, written on emit)
 export const NMAP_MAGIC = 0x4d54524e; // "NRTM" little-endian
@@ -31,6 +32,8 @@ export const NENT_OFF_EXCHANGE = 12;
 export const NENT_OFF_PRICE_DECIMALS = 13;
 export const NENT_OFF_FLAGS = 14;
 export const NENT_OFF_SEQ = 16;
+/** f64: wall-clock ms of the entry's last record (of its mapping, before one): per-symbol staleness, readable from any thread. */
+export const NENT_OFF_LAST_MS = 24;
 export const NENT_OFF_STATE = 64;
 /** Entry flag: a zero or negative last price is legitimate for this instrument. */
 export const NENT_FLAG_ALLOW_NON_POSITIVE = 1;

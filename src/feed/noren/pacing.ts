@@ -17,15 +17,23 @@ export interface PacerOptions {
   perSecond: number;
   /** How long the first change waits for others to join its message, ms. */
   coalesceMs: number;
+  /**
+   * Kinds that undo each other (Noren: t ↔ u, d ↔ ud): a request withdraws a pending request
+   * of its opposite kind for the same key, so the last word on a key is what is sent.
+   */
+  opposites?: Readonly<Record<RequestKind, RequestKind>>;
 }
 
 /**
- * Queues (kind, key) requests and sends them in batches. Requests of one kind keep
- * their order; kinds are sent in the order their first pending request arrived, so an
- * "unsubscribe touchline" queued after "subscribe depth" goes after it.
+ * Queues (kind, key) requests and sends them in batches. A key is queued at most once per
+ * kind, and a request withdraws a pending opposite one for its key (without that, "u K" then
+ * "t K" behind an earlier pending "t" went out as t…K, then u K: the stream the client had
+ * just asked for again was cut). Requests of one kind keep their order; kinds are sent in the
+ * order their first pending request arrived, so an "unsubscribe touchline" queued after
+ * "subscribe depth" goes after it.
  */
 export class RequestPacer {
-  private readonly queues = new Map<RequestKind, string[]>();
+  private readonly queues = new Map<RequestKind, Set<string>>();
   private readonly sentAt: number[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
@@ -39,16 +47,21 @@ export class RequestPacer {
   /** Keys waiting to be sent. */
   get pending(): number {
     let n = 0;
-    for (const q of this.queues.values()) n += q.length;
+    for (const q of this.queues.values()) n += q.size;
     return n;
   }
 
   /** Queues one request; it goes out within coalesceMs, or later if the rate limit is reached. */
   add(kind: RequestKind, key: string): void {
     if (this.stopped) return;
+    const opposite = this.options.opposites?.[kind];
+    if (opposite !== undefined) {
+      const other = this.queues.get(opposite);
+      if (other?.delete(key) && other.size === 0) this.queues.delete(opposite);
+    }
     let q = this.queues.get(kind);
-    if (q === undefined) this.queues.set(kind, (q = []));
-    q.push(key);
+    if (q === undefined) this.queues.set(kind, (q = new Set()));
+    q.add(key);
     this.arm(this.options.coalesceMs);
   }
 
@@ -73,14 +86,20 @@ export class RequestPacer {
     this.timer = undefined;
     const { perMessage, perSecond } = this.options;
     for (const [kind, q] of this.queues) {
-      while (q.length > 0) {
+      while (q.size > 0) {
         const wait = this.waitForSlot(perSecond);
         if (wait > 0) {
           this.arm(wait);
           return;
         }
+        const keys: string[] = [];
+        for (const key of q) {
+          keys.push(key);
+          q.delete(key);
+          if (keys.length === perMessage) break;
+        }
         this.sentAt.push(this.now());
-        this.send(kind, q.splice(0, perMessage));
+        this.send(kind, keys);
       }
       this.queues.delete(kind);
     }

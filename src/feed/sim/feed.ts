@@ -93,6 +93,7 @@ export class SimulatedAdapter implements BrokerAdapter {
   private readonly interned: Uint8Array;
   private readonly seqs: Float64Array;
   private readonly stage: number;
+  private readonly batchBytes: number;
   private readonly stageBytes: number;
   private readonly tps: number;
   private readonly batchTicks: number;
@@ -137,6 +138,9 @@ export class SimulatedAdapter implements BrokerAdapter {
     this.sink = ctx.sink;
     this.onEvent = ctx.onEvent;
     this.stageBytes = this.batchTicks * DEPTH_BYTES;
+    // Batches the sink can take whole (ParallelProcessor.maxRouteBytes); records are never cut.
+    this.batchBytes = ctx.maxBatchBytes === undefined ? this.stageBytes
+      : Math.min(this.stageBytes, checkInt(ctx.maxBatchBytes, DEPTH_BYTES, 2 ** 31 - 1, "simulated: context.maxBatchBytes"));
     this.stage = ctx.mem.allocate(this.stageBytes);
     this.market.setActive([]);
     this.manager = new SubscriptionManager({
@@ -278,7 +282,7 @@ export class SimulatedAdapter implements BrokerAdapter {
         await sleep(1);
         continue;
       }
-      const bytes = this.write(Math.min(Math.floor(owed), this.batchTicks), this.stage, this.stageBytes);
+      const bytes = this.write(Math.min(Math.floor(owed), this.batchTicks), this.stage, this.batchBytes);
       const ticks = this.lastTicks;
       owed -= ticks;
       if (ticks === 0) {
