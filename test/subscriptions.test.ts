@@ -281,6 +281,9 @@ test("bad requests are per-instrument errors; bad arguments and config are Tickw
   await throwsArg(() => new SubscriptionManager({ ...ok, master: {} as SymbolMaster }), /config\.master/);
   await throwsArg(() => new SubscriptionManager({ ...ok, limits: { ...ok.limits, symbolsPerConnection: 0 } }), /symbolsPerConnection/);
   await throwsArg(() => new SubscriptionManager({ ...ok, maxLinks: 1.5 }), /maxLinks/);
+  await throwsArg(() => new SubscriptionManager({ ...ok, limits: { ...ok.limits, messagesPerSecond: 0 } }), /messagesPerSecond/);
+  await throwsArg(() => new SubscriptionManager({ ...ok, limits: { ...ok.limits, instrumentsPerMessage: "50" as unknown as number } }), /instrumentsPerMessage/);
+  await throwsArg(() => new SubscriptionManager({ ...ok, limits: { ...ok.limits, connectionsPerAccount: -1 } }), /connectionsPerAccount/);
   await throwsArg(() => new SubscriptionManager({ ...ok, openLink: 3 as unknown as SubscriptionConfig["openLink"] }), /openLink/);
   const broken = new SubscriptionManager({ ...ok, openLink: () => ({}) as UpstreamLink });
   const [b] = await broken.subscribe("a", [req(1, 1)]);

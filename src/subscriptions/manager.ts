@@ -133,6 +133,10 @@ export class SubscriptionManager {
     if (!(c.master instanceof SymbolMaster)) throw new TickwireError("ARGUMENT", `SubscriptionManager: config.master must be a SymbolMaster, got ${describe(c.master)}`);
     const limits = checkObject<BrokerLimits>(c.limits, "SubscriptionManager: config.limits");
     this.capacity = checkInt(limits.symbolsPerConnection, 1, 1e6, "config.limits.symbolsPerConnection", "ARGUMENT", "SubscriptionManager");
+    // The rest are the links' to keep, but a config is checked whole.
+    checkInt(limits.connectionsPerAccount, 1, 4096, "config.limits.connectionsPerAccount", "ARGUMENT", "SubscriptionManager");
+    checkInt(limits.messagesPerSecond, 1, 1e6, "config.limits.messagesPerSecond", "ARGUMENT", "SubscriptionManager");
+    checkInt(limits.instrumentsPerMessage, 1, 1e6, "config.limits.instrumentsPerMessage", "ARGUMENT", "SubscriptionManager");
     this.maxLinks = checkInt(c.maxLinks, 1, 4096, "config.maxLinks", "ARGUMENT", "SubscriptionManager");
     if (typeof c.openLink !== "function") throw new TickwireError("ARGUMENT", `SubscriptionManager: config.openLink must be a function, got ${describe(c.openLink)}`);
     this.master = c.master;

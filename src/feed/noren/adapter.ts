@@ -15,8 +15,6 @@ import { NorenTokenMap } from "./token-map.js";
 import { checkInt, checkObject, checkOptions, checkTimeout, describe } from "../../validate.js";
 import { TickwireMemory } from "../../memory/shared-memory.js";
 import { SymbolTable } from "../../memory/symbol-table.js";
-import { NENT_OFF_SEQ, NENT_OFF_STATE } from "./layout.js";
-import { monotonicNs } from "../../clock.js";
 import { MAX_RECORD_BYTES } from "../../format/layout.js";
 
 /** Where credentials come from: fixed, or fetched for every login (tokens roll over daily). */
