@@ -387,6 +387,7 @@ test("bad options and misuse are TickwireErrors that name the field and never qu
   try {
     refused({ ...ok, url: "ws://host:99999/?key=eyJ-secret" }, ctx, /options\.url/);
     refused({ ...ok, url: "ws://[::1" }, ctx, /options\.url/);
+    refused({ ...ok, url: "ws://127.0.0.1:1/#frag" }, ctx, /options\.url/);
     refused({ ...ok, credentials: "eyJ-secret-token-value" }, ctx, /credentials\[0\] must be an object/);
     refused({ ...ok, credentials: { uid: "U", susertoken: "" } }, ctx, /susertoken must be a non-empty string/);
     refused({ ...ok, ackTimeoutMs: 0 }, ctx, /ackTimeoutMs/);
@@ -429,6 +430,36 @@ test("connect() gives up with TIMEOUT when the broker cannot be reached; a crede
     assert.is(empty.server.stats.accepted, 0, "no socket for unusable credentials");
   } finally {
     await empty.close();
+  }
+});
+
+test("the watchdog replaces a session that answers pings but says nothing (ws pongs by itself)", async () => {
+  const { WebSocketServer } = await import("ws");
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" }); // autoPong on, as any ws-based stack
+  let logins = 0;
+  wss.on("connection", (ws) => ws.on("message", (data) => {
+    const m = JSON.parse(String(data)) as { t: string; k?: string };
+    if (m.t === "c") {
+      logins++;
+      ws.send('{"t":"ck","s":"OK"}');
+    } else if (m.t === "t" && logins === 1) {
+      // The first session acknowledges the subscription, then goes dead but stays open.
+      for (const key of m.k!.split("#")) {
+        const [e, tk] = key.split("|");
+        ws.send(`{"t":"tk","e":"${e}","tk":"${tk}","lp":"1.00","pp":"2"}`);
+      }
+    }
+  }));
+  await new Promise((r) => wss.once("listening", r));
+  const w = await feedWorld({ instruments: 10 }, { url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`, silenceMs: 300, heartbeatMs: 100 });
+  try {
+    await w.adapter.connect();
+    const row = w.server.master.rows.find((r) => r.priceDecimals === 2)!;
+    assert.ok((await w.adapter.subscribe([{ exchange: row.exchange, symbol: row.symbol, mode: 1 }]))[0]!.ok);
+    await until(() => w.adapter.health.get(0, H.SILENT_RESTARTS) >= 1 && logins >= 2, "the silent session replaced", 5000);
+  } finally {
+    await w.close();
+    wss.close();
   }
 });
 

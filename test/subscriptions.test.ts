@@ -234,6 +234,8 @@ test("instruments re-homed onto a link that refuses them for a while are retried
   assert.is(m.report().unplaced, 0, "retried after the backoff");
   assert.is(links[2]!.held.size, 5);
   checkConsistent(m, links, 15);
+  // A second outage starts its backoff afresh (not where the first one left it).
+  assert.is((m as unknown as { retryDelayMs: number }).retryDelayMs, 1000);
   m.close();
 });
 

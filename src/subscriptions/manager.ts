@@ -364,7 +364,10 @@ export class SubscriptionManager {
       if (list === undefined) byLink.set(e.link, (list = []));
       list.push({ entry: e, to });
     }
-    if (byLink.size === 0) return;
+    if (byLink.size === 0) {
+      if (this.unplaced.size === 0) this.retryDelayMs = RETRY_MIN_MS;
+      return;
+    }
     let done!: () => void;
     const inflight = new Promise<void>((resolve) => (done = resolve));
     for (const list of byLink.values()) for (const p of list) p.entry.inflight = inflight;
@@ -380,6 +383,7 @@ export class SubscriptionManager {
       done();
     }
     if (this.unplaced.size > 0) this.retryUnplaced();
+    else this.retryDelayMs = RETRY_MIN_MS; // all placed: the next outage starts its backoff afresh
   }
 
   private async send(l: number, list: readonly Pending[]): Promise<void> {
@@ -446,6 +450,7 @@ export class SubscriptionManager {
 
   /** The open link with room that ranks highest for `e`, else the next link to open, else -1. */
   private place(e: Entry): number {
+    if (this.closed) return -1; // closed: no link is opened any more
     let best = -1;
     let bestScore = -1;
     for (let i = 0; i < this.links.length; i++) {

@@ -90,7 +90,7 @@ export class NorenAdapter implements BrokerAdapter {
     if (context.onEvent !== undefined && typeof context.onEvent !== "function") throw new TickwireError("ARGUMENT", `${broker}: context.onEvent must be a function, got ${describe(context.onEvent)}`);
     if (!(o.master instanceof SymbolMaster)) throw new TickwireError("ARGUMENT", `${broker}: options.master must be a SymbolMaster`);
     const url = o.url ?? (NOREN_BROKERS as Record<string, { url: string }>)[broker]?.url;
-    if (!isSocketUrl(url)) throw new TickwireError("ARGUMENT", `${broker}: options.url must be a ws:// or wss:// URL with a valid host and port`);
+    if (!isSocketUrl(url)) throw new TickwireError("ARGUMENT", `${broker}: options.url must be a ws:// or wss:// URL with a valid host and port and no #fragment`);
     const protocol = o.protocol ?? "v1";
     if (protocol !== "v1" && protocol !== "v2") throw new TickwireError("ARGUMENT", `${broker}: options.protocol must be "v1" or "v2", got ${describe(protocol)}`);
     this.accounts = (Array.isArray(o.credentials) ? o.credentials : [o.credentials]).map((c, i) => credentialSource(c, protocol, `${broker}: options.credentials[${i}]`));
@@ -288,7 +288,7 @@ function isSocketUrl(url: unknown): url is string {
   if (typeof url !== "string") return false;
   try {
     const u = new URL(url);
-    return (u.protocol === "ws:" || u.protocol === "wss:") && u.hostname !== "";
+    return (u.protocol === "ws:" || u.protocol === "wss:") && u.hostname !== "" && u.hash === "" && !url.includes("#");
   } catch {
     return false;
   }

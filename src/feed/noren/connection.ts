@@ -252,8 +252,8 @@ export class NorenConnection implements UpstreamLink {
     try {
       ws = new WebSocket(this.settings.url, { perMessageDeflate: false, handshakeTimeout: this.settings.loginTimeoutMs });
     } catch {
-      // The URL was checked when the adapter was made; anything ws still refuses is a reconnect, never a crash.
-      this.scheduleReconnect("the socket could not be created");
+      // The URL was checked when the adapter was made; anything ws still refuses will refuse again.
+      this.fail("the socket could not be created for this URL");
       return;
     }
     this.ws = ws;
@@ -279,8 +279,9 @@ export class NorenConnection implements UpstreamLink {
         this.onLoginReply(ws, data);
         return;
       }
-      // Anything the session says (ticks, heartbeat acks) shows it alive: the watchdog looks for
-      // a socket that says nothing at all, and leaves a quiet set of illiquid instruments alone.
+      // Anything the session says (ticks, heartbeat acks) shows it alive: the watchdog looks for a
+      // session that says nothing at all, and leaves a quiet set of illiquid instruments alone.
+      // Pongs do not count: ws answers pings by itself, so a dead session's socket still pongs.
       this.lastDataMs = now;
       if (this.stalled.length > 0 || !this.ctx.parser.push(data)) {
         // The frame buffer is full while the sink is busy: hold the frame and stop reading.
@@ -288,9 +289,6 @@ export class NorenConnection implements UpstreamLink {
         ws.pause();
       }
       this.scheduleFlush();
-    });
-    ws.on("pong", () => {
-      if (ws === this.ws) this.lastDataMs = Date.now();
     });
     ws.on("error", () => {
       // "close" follows; errors may quote the URL's query (a token): never surface them raw.

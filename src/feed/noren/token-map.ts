@@ -165,7 +165,7 @@ export class NorenTokenMap {
       u8[e + N.NENT_OFF_EXCHANGE] = code;
       u8[e + N.NENT_OFF_PRICE_DECIMALS] = priceDecimals;
       u8[e + N.NENT_OFF_FLAGS] = flags;
-      new Float64Array(this.mem.buffer, e + N.NENT_OFF_LAST_MS, 1)[0] = Date.now(); // stale from its mapping until it ticks
+      this.mem.f64[(e + N.NENT_OFF_LAST_MS) >>> 3] = Date.now(); // stale from its mapping until it ticks
       u32[(this.offset + N.NMAP_OFF_COUNT) >>> 2] = slot + 1;
       u32[cellIndex] = slot + 1; // last: the entry is whole before the index names it
       return slot;
@@ -224,7 +224,7 @@ export class NorenTokenMap {
   lastUpdateMs(slot: number): number {
     checkInt(slot, 0, Math.max(0, this.size - 1), "NorenTokenMap.lastUpdateMs: slot");
     if (slot >= this.size) throw new TickwireError("ARGUMENT", `NorenTokenMap.lastUpdateMs: slot ${slot} is not mapped (size ${this.size})`);
-    return new Float64Array(this.mem.buffer, this.entry(slot) + N.NENT_OFF_LAST_MS, 1)[0]!;
+    return this.mem.f64[(this.entry(slot) + N.NENT_OFF_LAST_MS) >>> 3]!;
   }
 
   private entry(slot: number): number {

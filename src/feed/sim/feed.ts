@@ -162,6 +162,7 @@ export class SimulatedAdapter implements BrokerAdapter {
 
   /** Stops the pacing loop and the adapter for good; subscriptions are forgotten. */
   async disconnect(): Promise<void> {
+    this.manager.close();
     this.closed = true;
     await this.stop();
     for (const link of this.links) if (link) link.state = "closed";
