@@ -463,6 +463,31 @@ test("the watchdog replaces a session that answers pings but says nothing (ws po
   }
 });
 
+test("a full-size broker master fits a default processor: the token map holds what can be subscribed, not the whole master", async () => {
+  const { createUniverse } = await import("../src/feed/sim/universe.js");
+  const { SymbolMaster } = await import("../src/feed/symbol-master.js");
+  const { NorenAdapter } = await import("../src/feed/noren/adapter.js");
+  const { resolveProcessorConfig } = await import("../src/processor/config.js");
+  const master = SymbolMaster.fromRows(createUniverse({ instruments: 100_000, seed: 4 }));
+  const p = await ParallelProcessor.start({ workers: 1, maxWorkers: 1 });
+  try {
+    const before = p.mem.bytesFree;
+    const a = new NorenAdapter("flattrade", { url: "ws://127.0.0.1:9/", credentials: { uid: "U", susertoken: "t" }, master }, { mem: p.mem, symbols: p.symbols, sink: (s, b) => p.route(s, b) });
+    const used = before - p.mem.bytesFree;
+    assert.ok(used < 2 << 20, `the adapter took ${used} bytes (2 links × 1 000 instruments × 2 × 448 B + health)`);
+    assert.is(a.map.capacity, 4000);
+    await a.disconnect();
+  } finally {
+    await p.close();
+  }
+  try {
+    resolveProcessorConfig({ workers: 1, feedBytes: -1 });
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /feedBytes/);
+  }
+});
+
 test("a processor resize while the adapter streams: every tick routed once, in per-symbol order", async () => {
   const p = await ParallelProcessor.start({ workers: 2, maxWorkers: 4, maxSymbols: 8192, ingestRingBytes: 1 << 18, fanoutRingBytes: 1 << 22, drainTimeoutMs: 20_000 });
   let w: FeedWorld | undefined;

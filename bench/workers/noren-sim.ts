@@ -15,4 +15,7 @@ lines.on("line", (line) => {
   if (line === "drop") process.stdout.write(`${JSON.stringify({ dropped: server.dropConnections() })}\n`);
   if (line === "requests") process.stdout.write(`${JSON.stringify(server.stats.perConnection.map((c) => ({ open: c.open && c.loggedIn, touchline: c.touchline, at: c.requests.map((r) => r.atMs), scrips: c.requests.map((r) => r.scrips) })))}\n`);
 });
-lines.on("close", () => void server.close().then(() => process.exit(0)));
+lines.on("close", () => {
+  setTimeout(() => process.exit(0), 500).unref(); // never outlive the bench
+  void server.close().then(() => process.exit(0));
+});

@@ -30,6 +30,12 @@ export interface ProcessorConfig {
    * claim up (its router thread died mid-batch), ms. Default 10000.
    */
   unblockAfterMs?: number;
+  /**
+   * Bytes of the shared memory kept for the feeds that write into it (a Noren adapter's token
+   * map, 448 bytes an instrument it may subscribe, and per connection its parser's buffers,
+   * about 360 KiB by default; docs/FEED.md). Default 16 MiB.
+   */
+  feedBytes?: number;
 }
 
 /** A config with every default filled in. */
@@ -53,6 +59,7 @@ export function resolveProcessorConfig(config: ProcessorConfig): ResolvedProcess
     restartWindowMs: config.restartWindowMs ?? 60_000,
     drainTimeoutMs: config.drainTimeoutMs ?? 10_000,
     unblockAfterMs: config.unblockAfterMs ?? 10_000,
+    feedBytes: config.feedBytes ?? 16 * MIB,
   };
   int("maxWorkers", c.maxWorkers, 1, 256);
   int("workers", c.workers, 1, c.maxWorkers);
@@ -73,6 +80,7 @@ export function resolveProcessorConfig(config: ProcessorConfig): ResolvedProcess
   int("maxRestarts", c.maxRestarts, 0, 1000);
   int("restartWindowMs", c.restartWindowMs, 1, 86_400_000);
   int("drainTimeoutMs", c.drainTimeoutMs, 1, 3_600_000);
+  int("feedBytes", c.feedBytes, 0, 1 << 30);
   int("unblockAfterMs", c.unblockAfterMs, 1, 3_600_000);
   return c;
 }

@@ -124,7 +124,7 @@ export class ParallelProcessor {
       { name: fanoutRingName(w), type: "broadcast" as const, capacity: c.fanoutRingBytes },
     ]).flat();
     const ringTotal = rings.reduce((sum, r) => sum + ringBytes(r.capacity) + 128, 0);
-    const bytes = ringTotal + c.maxSymbols * (64 + 8 + 512 + 8) + (4 << 20);
+    const bytes = ringTotal + c.maxSymbols * (64 + 8 + 512 + 8) + (4 << 20) + c.feedBytes;
     const mem = await TickwireMemory.create({ bytes, ...(options.module ? { module: options.module } : {}) });
     const symbols = SymbolTable.create(mem, c.maxSymbols);
     const cache = LastValueCache.create(mem, { capacity: c.maxSymbols, maxKind: c.cacheMaxKind });

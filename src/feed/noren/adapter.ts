@@ -128,7 +128,9 @@ export class NorenAdapter implements BrokerAdapter {
     this.parserOptions = checkOptions<NorenParserOptions>(o.parser, `${broker}: options.parser`);
     this.maxBatchBytes = context.maxBatchBytes === undefined ? Infinity : checkInt(context.maxBatchBytes, MAX_RECORD_BYTES, 2 ** 31 - 1, "context.maxBatchBytes", "ARGUMENT", broker);
     const maxLinks = this.accounts.length * this.limits.connectionsPerAccount;
-    this.map = NorenTokenMap.create(context.mem, Math.max(1, o.master.size), context.symbols);
+    // Room for what can be subscribed at once, twice over for the day's churn (entries are never
+    // freed), not the whole master: a full broker master is 100 000+ rows, 448 bytes each.
+    this.map = NorenTokenMap.create(context.mem, Math.max(1, Math.min(o.master.size, 2 * maxLinks * this.limits.symbolsPerConnection)), context.symbols);
     this.health = FeedHealth.create(context.mem, maxLinks);
     this.sink = serialSink(context.sink);
     this.emit = (e) => {

@@ -186,7 +186,13 @@ export class NorenConnection implements UpstreamLink {
       if (this.loggedIn) this.pacer.add(from === STREAM_DEPTH ? "ud" : "u", key);
       return Promise.resolve({ ok: true });
     }
-    const symbolId = this.symbolIdOf(c.row);
+    let symbolId: number;
+    try {
+      symbolId = this.symbolIdOf(c.row);
+    } catch (e) {
+      // The symbol table or the token map is full: this instrument cannot stream; the others go on.
+      return Promise.resolve({ ok: false, code: "MAX_CAPACITY_REACHED", message: e instanceof Error ? e.message : String(e) });
+    }
     this.held.set(key, { row: c.row, key, symbolId, stream: to });
     this.ctx.health.set(this.index, H.INSTRUMENTS, this.held.size);
     const ack = new Promise<LinkResult>((resolve) => this.awaitAck(symbolId, { key, stream: to, resolve }));
