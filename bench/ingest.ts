@@ -133,13 +133,13 @@ async function loopbackTable(): Promise<ResultTable> {
   const rows: (string | number)[][] = [];
   const cpu = (m: Measured): number => (m.busy * m.seconds * 1e9) / Math.max(1, m.messages);
   const rate = (m: Measured): number => m.messages / m.seconds;
-  for (const tps of [50_000]) {
-    // A fresh server per run (the server warms up too), the clients alternating; the best run of each.
+  // A fresh feed per run (a server warms up too), the clients alternating; the best run of each.
+  const compare = async (label: string, rounds: number, start: () => Promise<ServerProcess>): Promise<void> => {
     let plain: Measured | undefined;
     let ours: Measured | undefined;
-    for (let round = 0; round < (quick ? 1 : 2); round++) {
+    for (let round = 0; round < rounds; round++) {
       for (const which of round % 2 === 0 ? ["adapter", "plain"] : ["plain", "adapter"]) {
-        const server = await startServer(tps);
+        const server = await start();
         try {
           const m = which === "plain" ? await plainClient(server.url, keys, seconds) : await adapterClient(server.url, master, requests, seconds);
           if (which === "plain" && (!plain || rate(m) > rate(plain))) plain = m;
@@ -149,27 +149,12 @@ async function loopbackTable(): Promise<ResultTable> {
         }
       }
     }
-    const label = `simulated server at ${fmt(tps)} ticks/s`;
     rows.push([`${label}: plain ws + JSON.parse`, rate(plain!), `${(plain!.busy * 100).toFixed(0)} %`, cpu(plain!), ""]);
     rows.push([`${label}: Flattrade adapter → records`, rate(ours!), `${(ours!.busy * 100).toFixed(0)} %`, cpu(ours!), ratio(rate(ours!) / rate(plain!))]);
-  }
+  };
+  await compare("simulated server at 50,000 ticks/s", quick ? 1 : 2, () => startServer(50_000));
   // A feed that sends pre-rendered frames as fast as the socket drains: the clients' own limit.
-  let plain: Measured | undefined;
-  let ours: Measured | undefined;
-  for (let round = 0; round < (quick ? 2 : 4); round++) {
-    for (const which of round % 2 === 0 ? ["adapter", "plain"] : ["plain", "adapter"]) {
-      const server = await startProcess("noren-blast.ts", [String(LOOP_INSTRUMENTS)]);
-      try {
-        const m = which === "plain" ? await plainClient(server.url, keys, seconds) : await adapterClient(server.url, master, requests, seconds);
-        if (which === "plain" && (!plain || rate(m) > rate(plain))) plain = m;
-        if (which === "adapter" && (!ours || rate(m) > rate(ours))) ours = m;
-      } finally {
-        server.stop();
-      }
-    }
-  }
-  rows.push(["pre-rendered frames, as fast as the socket drains: plain ws + JSON.parse", rate(plain!), `${(plain!.busy * 100).toFixed(0)} %`, cpu(plain!), ""]);
-  rows.push(["pre-rendered frames, as fast as the socket drains: Flattrade adapter → records", rate(ours!), `${(ours!.busy * 100).toFixed(0)} %`, cpu(ours!), ratio(rate(ours!) / rate(plain!))]);
+  await compare("pre-rendered frames, as fast as the socket drains", quick ? 2 : 4, () => startProcess("noren-blast.ts", [String(LOOP_INSTRUMENTS)]));
   return {
     title: "Noren over loopback: messages/s received and client CPU per message",
     columns: ["client", "messages/s", "client event loop busy", "client ns/message", "rate vs plain"],
