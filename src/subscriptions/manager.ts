@@ -10,6 +10,7 @@ import type {
   SubscriptionRequest, SubscriptionResult, UpstreamLink,
 } from "../feed/contract.js";
 import { checkInt, checkObject, describe } from "../validate.js";
+import { resolveLimits } from "../feed/checks.js";
 
 /** Who holds a subscription: a proxy client's id, a bridge's name. */
 export type ClientId = string | number;
@@ -131,12 +132,8 @@ export class SubscriptionManager {
   constructor(config: SubscriptionConfig) {
     const c = checkObject<SubscriptionConfig>(config, "SubscriptionManager: config");
     if (!(c.master instanceof SymbolMaster)) throw new TickwireError("ARGUMENT", `SubscriptionManager: config.master must be a SymbolMaster, got ${describe(c.master)}`);
-    const limits = checkObject<BrokerLimits>(c.limits, "SubscriptionManager: config.limits");
-    this.capacity = checkInt(limits.symbolsPerConnection, 1, 1e6, "config.limits.symbolsPerConnection", "ARGUMENT", "SubscriptionManager");
-    // The rest are the links' to keep, but a config is checked whole.
-    checkInt(limits.connectionsPerAccount, 1, 4096, "config.limits.connectionsPerAccount", "ARGUMENT", "SubscriptionManager");
-    checkInt(limits.messagesPerSecond, 1, 1e6, "config.limits.messagesPerSecond", "ARGUMENT", "SubscriptionManager");
-    checkInt(limits.instrumentsPerMessage, 1, 1e6, "config.limits.instrumentsPerMessage", "ARGUMENT", "SubscriptionManager");
+    // The manager uses symbolsPerConnection; the rest are the links' to keep, but a config is checked whole.
+    this.capacity = resolveLimits(c.limits, undefined, "SubscriptionManager: config.limits").symbolsPerConnection;
     this.maxLinks = checkInt(c.maxLinks, 1, 4096, "config.maxLinks", "ARGUMENT", "SubscriptionManager");
     if (typeof c.openLink !== "function") throw new TickwireError("ARGUMENT", `SubscriptionManager: config.openLink must be a function, got ${describe(c.openLink)}`);
     this.master = c.master;

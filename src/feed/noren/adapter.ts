@@ -13,9 +13,7 @@ import { NorenConnection, type NorenCredentials, type NorenConnectionSettings } 
 import { NorenParser, type NorenCounters, type NorenParserOptions } from "./parser.js";
 import { NorenTokenMap } from "./token-map.js";
 import { checkInt, checkObject, checkOptions, checkTimeout, describe } from "../../validate.js";
-import { TickwireMemory } from "../../memory/shared-memory.js";
-import { SymbolTable } from "../../memory/symbol-table.js";
-import { MAX_RECORD_BYTES } from "../../format/layout.js";
+import { checkContext, resolveLimits } from "../checks.js";
 
 /** Where credentials come from: fixed, or fetched for every login (tokens roll over daily). */
 export type CredentialSource = NorenCredentials | (() => NorenCredentials | Promise<NorenCredentials>);
@@ -83,11 +81,7 @@ export class NorenAdapter implements BrokerAdapter {
 
   constructor(readonly broker: string, options: NorenAdapterOptions, private readonly context: AdapterContext) {
     const o = checkObject<NorenAdapterOptions>(options, `${broker}: options`);
-    checkObject(context, `${broker}: context`);
-    if (!(context.mem instanceof TickwireMemory)) throw new TickwireError("ARGUMENT", `${broker}: context.mem must be a TickwireMemory, got ${describe(context.mem)}`);
-    if (!(context.symbols instanceof SymbolTable)) throw new TickwireError("ARGUMENT", `${broker}: context.symbols must be a SymbolTable, got ${describe(context.symbols)}`);
-    if (typeof context.sink !== "function") throw new TickwireError("ARGUMENT", `${broker}: context.sink must be a function, got ${describe(context.sink)}`);
-    if (context.onEvent !== undefined && typeof context.onEvent !== "function") throw new TickwireError("ARGUMENT", `${broker}: context.onEvent must be a function, got ${describe(context.onEvent)}`);
+    const ctx = checkContext(context, `${broker}: context`);
     if (!(o.master instanceof SymbolMaster)) throw new TickwireError("ARGUMENT", `${broker}: options.master must be a SymbolMaster`);
     const url = o.url ?? (NOREN_BROKERS as Record<string, { url: string }>)[broker]?.url;
     if (!isSocketUrl(url)) throw new TickwireError("ARGUMENT", `${broker}: options.url must be a ws:// or wss:// URL with a valid host and port and no #fragment`);
@@ -95,13 +89,8 @@ export class NorenAdapter implements BrokerAdapter {
     if (protocol !== "v1" && protocol !== "v2") throw new TickwireError("ARGUMENT", `${broker}: options.protocol must be "v1" or "v2", got ${describe(protocol)}`);
     this.accounts = (Array.isArray(o.credentials) ? o.credentials : [o.credentials]).map((c, i) => credentialSource(c, protocol, `${broker}: options.credentials[${i}]`));
     if (this.accounts.length === 0) throw new TickwireError("ARGUMENT", `${broker}: options.credentials must name at least one account`);
-    const l = checkOptions<BrokerLimits>(o.limits, `${broker}: options.limits`);
-    this.limits = Object.freeze({
-      symbolsPerConnection: checkInt(l.symbolsPerConnection ?? DEFAULT_LIMITS.symbolsPerConnection, 1, 1e6, "limits.symbolsPerConnection", "ARGUMENT", broker),
-      connectionsPerAccount: checkInt(l.connectionsPerAccount ?? DEFAULT_LIMITS.connectionsPerAccount, 1, 4096, "limits.connectionsPerAccount", "ARGUMENT", broker),
-      messagesPerSecond: checkInt(l.messagesPerSecond ?? DEFAULT_LIMITS.messagesPerSecond, 1, 1e6, "limits.messagesPerSecond", "ARGUMENT", broker),
-      instrumentsPerMessage: checkInt(l.instrumentsPerMessage ?? DEFAULT_LIMITS.instrumentsPerMessage, 1, 10000, "limits.instrumentsPerMessage", "ARGUMENT", broker),
-    });
+    // Noren: at most 10 000 scrips in one message.
+    this.limits = resolveLimits(o.limits, DEFAULT_LIMITS, `${broker}: options.limits`, { instrumentsPerMessage: 10_000 });
     const b = checkOptions<{ initialMs: number; maxMs: number; jitter: number }>(o.backoff, `${broker}: options.backoff`);
     const jitter = b.jitter ?? 0.5;
     if (typeof jitter !== "number" || !(jitter >= 0 && jitter <= 1)) throw new TickwireError("ARGUMENT", `${broker}: options.backoff.jitter must be a number from 0 to 1, got ${describe(jitter)}`);
@@ -126,20 +115,14 @@ export class NorenAdapter implements BrokerAdapter {
       },
     };
     this.parserOptions = checkOptions<NorenParserOptions>(o.parser, `${broker}: options.parser`);
-    this.maxBatchBytes = context.maxBatchBytes === undefined ? Infinity : checkInt(context.maxBatchBytes, MAX_RECORD_BYTES, 2 ** 31 - 1, "context.maxBatchBytes", "ARGUMENT", broker);
+    this.maxBatchBytes = ctx.maxBatchBytes;
     const maxLinks = this.accounts.length * this.limits.connectionsPerAccount;
     // Room for what can be subscribed at once, twice over for the day's churn (entries are never
     // freed), not the whole master: a full broker master is 100 000+ rows, 448 bytes each.
     this.map = NorenTokenMap.create(context.mem, Math.max(1, Math.min(o.master.size, 2 * maxLinks * this.limits.symbolsPerConnection)), context.symbols);
     this.health = FeedHealth.create(context.mem, maxLinks);
     this.sink = serialSink(context.sink);
-    this.emit = (e) => {
-      try {
-        context.onEvent?.(e);
-      } catch {
-        // A listener's error is its own; the feed goes on.
-      }
-    };
+    this.emit = ctx.emit;
     this.manager = new SubscriptionManager({
       master: o.master,
       limits: this.limits,

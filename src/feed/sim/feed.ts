@@ -9,7 +9,7 @@ import { TickwireMemory } from "../../memory/shared-memory.js";
 import { SymbolTable } from "../../memory/symbol-table.js";
 import { DEPTH_BYTES } from "../../format/layout.js";
 import { SubscriptionManager, type ClientId, type SubscriptionReport } from "../../subscriptions/manager.js";
-import { checkInt, checkObject, checkOptions, describe } from "../../validate.js";
+import { checkInt, checkOptions, describe } from "../../validate.js";
 import type {
   AdapterContext, BrokerAdapter, BrokerLimits, ConnectionState, FeedEvent, LinkChange, LinkResult, SubscriptionRequest,
   SubscriptionResult, TickSink, UpstreamLink,
@@ -18,6 +18,7 @@ import { SymbolMaster } from "../symbol-master.js";
 import { SimulatedMarket } from "./market.js";
 import { checkSeed } from "./prng.js";
 import { createUniverse, type SimInstrumentRow } from "./universe.js";
+import { checkContext, resolveLimits } from "../checks.js";
 
 /** Options of the simulated adapter (`createAdapter({ broker: "simulated", ...these })`). */
 export interface SimulatedAdapterOptions {
@@ -85,7 +86,7 @@ export class SimulatedAdapter implements BrokerAdapter {
   private readonly mem: TickwireMemory;
   private readonly symbols: SymbolTable;
   private readonly sink: TickSink;
-  private readonly onEvent: ((e: FeedEvent) => void) | undefined;
+  private readonly emit: (e: FeedEvent) => void;
   private readonly manager: SubscriptionManager;
   private readonly links: SimLink[] = [];
   private readonly modes: Uint8Array;
@@ -107,24 +108,14 @@ export class SimulatedAdapter implements BrokerAdapter {
 
   constructor(options: SimulatedAdapterOptions | undefined, context: AdapterContext) {
     const o = checkOptions<SimulatedAdapterOptions>(options, "simulated: options");
-    const ctx = checkObject<AdapterContext>(context, "simulated: context");
-    if (!(ctx.mem instanceof TickwireMemory)) throw new TickwireError("ARGUMENT", `simulated: context.mem must be a TickwireMemory, got ${describe(ctx.mem)}`);
-    if (!(ctx.symbols instanceof SymbolTable)) throw new TickwireError("ARGUMENT", `simulated: context.symbols must be a SymbolTable, got ${describe(ctx.symbols)}`);
-    if (typeof ctx.sink !== "function") throw new TickwireError("ARGUMENT", `simulated: context.sink must be a function, got ${describe(ctx.sink)}`);
-    if (ctx.onEvent !== undefined && typeof ctx.onEvent !== "function") throw new TickwireError("ARGUMENT", `simulated: context.onEvent must be a function, got ${describe(ctx.onEvent)}`);
+    const ctx = checkContext(context, "simulated: context");
     const seed = checkSeed(o.seed ?? 1, "simulated: options.seed");
     if (o.universe !== undefined && !Array.isArray(o.universe)) throw new TickwireError("ARGUMENT", `simulated: options.universe must be an array of SimInstrumentRow, got ${describe(o.universe)}`);
     if (o.universe !== undefined && o.instruments !== undefined) throw new TickwireError("ARGUMENT", "simulated: give options.universe or options.instruments, not both");
     this.universe = o.universe ?? createUniverse({ instruments: o.instruments ?? 3000, seed });
     this.tps = checkInt(o.ticksPerSecond ?? 100_000, 0, 100_000_000, "simulated: options.ticksPerSecond");
     this.batchTicks = checkInt(o.batchTicks ?? 1024, 1, 65536, "simulated: options.batchTicks");
-    const l = checkOptions<BrokerLimits>(o.limits, "simulated: options.limits");
-    this.limits = Object.freeze({
-      symbolsPerConnection: checkInt(l.symbolsPerConnection ?? SIMULATED_LIMITS.symbolsPerConnection, 1, 1e6, "simulated: options.limits.symbolsPerConnection"),
-      connectionsPerAccount: checkInt(l.connectionsPerAccount ?? SIMULATED_LIMITS.connectionsPerAccount, 1, 4096, "simulated: options.limits.connectionsPerAccount"),
-      messagesPerSecond: checkInt(l.messagesPerSecond ?? SIMULATED_LIMITS.messagesPerSecond, 1, 1e6, "simulated: options.limits.messagesPerSecond"),
-      instrumentsPerMessage: checkInt(l.instrumentsPerMessage ?? SIMULATED_LIMITS.instrumentsPerMessage, 1, 1e6, "simulated: options.limits.instrumentsPerMessage"),
-    });
+    this.limits = resolveLimits(o.limits, SIMULATED_LIMITS, "simulated: options.limits");
     this.market = new SimulatedMarket(this.universe, { seed, skew: o.skew ?? 7 });
     this.master = SymbolMaster.fromRows(this.universe);
     if (this.master.errorCount > 0) throw new TickwireError("ARGUMENT", `simulated: universe row ${this.master.errors[0]!.line}: ${this.master.errors[0]!.reason}`);
@@ -136,11 +127,10 @@ export class SimulatedAdapter implements BrokerAdapter {
     this.mem = ctx.mem;
     this.symbols = ctx.symbols;
     this.sink = ctx.sink;
-    this.onEvent = ctx.onEvent;
+    this.emit = ctx.emit;
     this.stageBytes = this.batchTicks * DEPTH_BYTES;
     // Batches the sink can take whole (ParallelProcessor.maxRouteBytes); records are never cut.
-    this.batchBytes = ctx.maxBatchBytes === undefined ? this.stageBytes
-      : Math.min(this.stageBytes, checkInt(ctx.maxBatchBytes, DEPTH_BYTES, 2 ** 31 - 1, "simulated: context.maxBatchBytes"));
+    this.batchBytes = Math.min(this.stageBytes, ctx.maxBatchBytes);
     this.stage = ctx.mem.allocate(this.stageBytes);
     this.market.setActive([]);
     this.manager = new SubscriptionManager({
@@ -313,11 +303,5 @@ export class SimulatedAdapter implements BrokerAdapter {
     this.emit({ type: "dropped", connection: 0, ticks: lost, reason });
   }
 
-  private emit(e: FeedEvent): void {
-    try {
-      this.onEvent?.(e);
-    } catch {
-      // A listener's error is its own; the feed goes on.
-    }
-  }
+
 }
