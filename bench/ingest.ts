@@ -24,6 +24,7 @@ import { createUniverse } from "../src/feed/sim/universe.js";
 import { SymbolMaster } from "../src/feed/symbol-master.js";
 import { universeToCsv } from "../src/feed/sim/universe.js";
 import type { SubscriptionRequest } from "../src/feed/contract.js";
+import { recordSends, mostInASecond } from "../test/helpers/send-stamps.js";
 
 const quick = process.argv.includes("--quick");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -237,24 +238,7 @@ async function resubscribeTable(): Promise<ResultTable> {
     },
   });
   // The sending side's clock too: when each subscribe message left (ws.send), per socket.
-  const sent = new Map<WebSocket, number[]>();
-  const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (this: WebSocket, data: unknown, ...rest: unknown[]) {
-    if (typeof data === "string" && data.startsWith('{"t":"t"')) {
-      let list = sent.get(this);
-      if (list === undefined) sent.set(this, (list = []));
-      list.push(performance.now());
-    }
-    return (send as (...a: unknown[]) => void).call(this, data, ...rest);
-  } as typeof send;
-  const mostInASecond = (stamps: readonly number[]): number => {
-    let most = 0;
-    for (let i = 0, j = 0; i < stamps.length; i++) {
-      while (stamps[i]! - stamps[j]! >= 1000) j++;
-      most = Math.max(most, i - j + 1);
-    }
-    return most;
-  };
+  const sends = recordSends();
   try {
     const t0 = performance.now();
     const results = await adapter.subscribe(universe.map((r) => ({ exchange: r.exchange, symbol: r.symbol, mode: 1 })));
@@ -280,7 +264,7 @@ async function resubscribeTable(): Promise<ResultTable> {
       arrived = Math.max(arrived, mostInASecond(c.at));
       mostScrips = Math.max(mostScrips, ...c.scrips);
     }
-    const left = Math.max(...[...sent.values()].map(mostInASecond));
+    const left = Math.max(...[...sends.sent.values()].map(mostInASecond));
     return {
       title: "50 000 instruments re-subscribed after every connection dropped",
       columns: ["step", "time", "instruments", "connections", "one connection's most messages in a second: sent / as stamped by the server", "most scrips in a message"],
@@ -291,7 +275,7 @@ async function resubscribeTable(): Promise<ResultTable> {
       note: "The simulated Noren server in a process of its own, stamping each subscribe message when its event loop gets to it — while it renders thousands of snapshots that can be hundreds of ms after the message arrived, so its stamps bunch two seconds' messages together; the sending side's stamps (ws.send) are the pacing as it happened. Flattrade's default limits (1 000 instruments a connection, 10 subscribe messages a second, 50 scrips a message; 50 connections allowed here). A connection's 1 000 scrips take 20 messages, two seconds of its budget: the limit sets the time, not the code.",
     };
   } finally {
-    WebSocket.prototype.send = send;
+    sends.stop();
     await adapter.disconnect();
     server.stop();
   }

@@ -1,6 +1,5 @@
 // A Noren adapter against the simulated Noren server over loopback, with a sink that keeps
 // every symbol's last record and checks its seq (1, 2, 3, … with no gap or repeat).
-import WebSocket from "ws";
 import * as L from "../../src/format/layout.js";
 import { TickwireMemory } from "../../src/memory/shared-memory.js";
 import { SymbolTable } from "../../src/memory/symbol-table.js";
@@ -139,32 +138,4 @@ export function diffRecord(rec: Uint8Array, fields: Readonly<Record<string, stri
   return out;
 }
 
-/**
- * Records when each subscribe/unsubscribe message left each socket (ws.send), the exact
- * pacing; the server's stamps are taken when its event loop gets to a message, which under
- * load can be hundreds of ms late and bunch messages together. Call the result to stop.
- */
-export function recordSends(): { sent: Map<WebSocket, number[]>; stop: () => void } {
-  const sent = new Map<WebSocket, number[]>();
-  const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (this: WebSocket, data: unknown, ...rest: unknown[]) {
-    if (typeof data === "string" && /^\{"t":"(t|u|d|ud)"/.test(data)) {
-      let list = sent.get(this);
-      if (list === undefined) sent.set(this, (list = []));
-      list.push(Date.now());
-    }
-    return (send as (...a: unknown[]) => void).call(this, data, ...rest);
-  } as typeof send;
-  return { sent, stop: () => { WebSocket.prototype.send = send; } };
-}
-
-/** Sockets on which more than `perSecond` messages left within 1 000 ms: "socket k: message i". */
-export function overRate(sent: Map<WebSocket, number[]>, perSecond: number): string[] {
-  const bad: string[] = [];
-  let k = 0;
-  for (const stamps of sent.values()) {
-    for (let i = perSecond; i < stamps.length; i++) if (stamps[i]! - stamps[i - perSecond]! < 1000) bad.push(`socket ${k}: message ${i} within a second of message ${i - perSecond}`);
-    k++;
-  }
-  return bad;
-}
+export { recordSends, overRate, mostInASecond } from "./send-stamps.js";
