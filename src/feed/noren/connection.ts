@@ -32,7 +32,7 @@ export interface FrameParser {
   readonly outBytes: number;
   readonly pendingFrames: number;
   readonly controlCount: number;
-  control(i: number): Uint8Array;
+  controlJson(i: number): unknown;
   malformedTotal(): number;
   flaggedTotal(): number;
   counters(): NorenCounters;
@@ -388,7 +388,7 @@ export class NorenConnection implements UpstreamLink {
 
   private afterParse(records: number): void {
     const { parser, health } = this.ctx;
-    for (let i = 0; i < parser.controlCount; i++) this.onControl(parser.control(i));
+    for (let i = 0; i < parser.controlCount; i++) this.onControl(parser.controlJson(i));
     const malformed = parser.malformedTotal();
     if (malformed !== this.reportedMalformed) {
       // Rare: then the counters by reason, and one event per reason that moved.
@@ -431,15 +431,11 @@ export class NorenConnection implements UpstreamLink {
     }
   }
 
-  private onControl(frame: Uint8Array): void {
+  private onControl(frame: unknown): void {
     // Acks of unsubscribes and anything else the broker says outside ticks: nothing to do but
     // a re-login reply, which can arrive if the server restarts the session.
-    let m: { t?: unknown; s?: unknown };
-    try {
-      m = JSON.parse(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString("utf8"));
-    } catch {
-      return;
-    }
+    if (typeof frame !== "object" || frame === null) return;
+    const m = frame as { t?: unknown; s?: unknown };
     if ((m.t === "ck" || m.t === "ak") && !(typeof m.s === "string" && m.s.toUpperCase() === "OK")) this.ws?.terminate();
   }
 
