@@ -9,8 +9,8 @@ import { FeedHealth, HealthField } from "../src/feed/health.js";
 import { TickwireMemory } from "../src/memory/shared-memory.js";
 import { TickwireError } from "../src/errors.js";
 import type { BrokerAdapter } from "../src/feed/contract.js";
+import { sleep } from "./helpers/feed-world.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const OPPOSITES = { t: "u", u: "t", d: "ud", ud: "d" };
 

@@ -24,22 +24,16 @@ import { createAdapter, supportedBrokers } from "../src/feed/registry.js";
 import "../src/feed/brokers.js";
 import type { FeedEvent, SubscriptionRequest } from "../src/feed/contract.js";
 import { ParallelProcessor } from "../src/processor/processor.js";
+import { until, sleep } from "./helpers/feed-world.js";
 import { throwsCode } from "./helpers/assertions.js";
 
 const mem = await TickwireMemory.create({ bytes: 64 << 20 });
 const symbols = SymbolTable.create(mem, 20_000);
 const enc = new TextEncoder();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const T0 = Date.UTC(2026, 0, 5, 4, 0, 0); // 09:30 IST
 
-/** Polls `cond` every 2 ms; fails the test (never hangs) after `ms`. */
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(2);
-  }
-}
+/** Polls `cond`; fails the test (never hangs) after `ms`. */
+const waitFor = (cond: () => boolean, ms: number, what: string): Promise<void> => until(cond, what, ms);
 
 function records(at: number, bytes: number): MarketDataMessage[] {
   const out: MarketDataMessage[] = [];
