@@ -16,3 +16,4 @@ export { partitionOfKey, partitionOfSymbol, partitionBatch } from "./partition";
 export { lvcApply, lvcRead, lvcSnapshotIds, lvcSnapshotRange } from "./lvc";
 export { routeScatter } from "./route";
 export { norenParse } from "./noren";
+export { fanoutGather } from "./fanout";

@@ -6,7 +6,7 @@
 import {
   KIND_LTP, KIND_QUOTE, KIND_DEPTH, KIND_PADDING, OFF_KIND, OFF_SYMBOL_ID, OFF_EXCHANGE,
   OFF_PRICE_DECIMALS, OFF_LTP, OFF_VOLUME, OFF_OPEN, OFF_HIGH, OFF_LOW, OFF_CLOSE,
-  OFF_AVG_PRICE, OFF_CHANGE_BP, OFF_LAST_QTY, OFF_LAST_TRADE_TIME_MS, OFF_OI,
+  OFF_AVG_PRICE, OFF_CHANGE_BP, OFF_LAST_QTY, OFF_LAST_TRADE_TIME_MS, OFF_OI, OFF_RECV_TIME_NS,
   OFF_TOTAL_BUY_QTY, OFF_TOTAL_SELL_QTY, OFF_UPPER_CIRCUIT, OFF_LOWER_CIRCUIT,
   OFF_DEPTH_BIDS, OFF_DEPTH_ASKS, DEPTH_LEVELS, LEVEL_BYTES, LEVEL_OFF_PRICE, LEVEL_OFF_QTY,
   LEVEL_OFF_ORDERS, SYMTAB_OFF_CAPACITY, SYMTAB_ENTRY_BYTES, SYMENT_OFF_NAME_LENGTH,
@@ -121,8 +121,12 @@ function pricesOk(rec: usize, mode: u32): bool {
   return true;
 }
 
-function renderOne(p: usize, rec: usize, kind: u32, mode: u32, name: usize, nameLen: usize,
-                   broker: usize, brokerLen: usize, timestampMs: i64): usize {
+/** Extra fields of a message (options of the proxy, docs/PROTOCOL.md): the names OpenAlgo's SDKs read, the receive time. */
+export const RENDER_SDK_ALIASES: u32 = 1;
+export const RENDER_RECV_TIME: u32 = 2;
+
+export function renderOne(p: usize, rec: usize, kind: u32, mode: u32, name: usize, nameLen: usize,
+                   broker: usize, brokerLen: usize, timestampMs: i64, extras: u32 = 0): usize {
   const d = <u32>load<u8>(rec, OFF_PRICE_DECIMALS);
   const exchange = <usize>load<u8>(rec, OFF_EXCHANGE);
   p = put(p, F.F_HEAD, F.F_HEAD_LEN);
@@ -135,6 +139,10 @@ function renderOne(p: usize, rec: usize, kind: u32, mode: u32, name: usize, name
   p = putPrice(p, rec, OFF_LTP, d);
   p = put(p, F.F_TIMESTAMP, F.F_TIMESTAMP_LEN);
   p = putI64(p, timestampMs);
+  if (extras & RENDER_RECV_TIME) {
+    p = put(p, F.F_RECV_TIME_NS, F.F_RECV_TIME_NS_LEN);
+    p = putU64(p, load<u64>(rec, OFF_RECV_TIME_NS));
+  }
   if (mode >= <u32>KIND_QUOTE) {
     p = put(p, F.F_VOLUME, F.F_VOLUME_LEN);
     p = putU64(p, load<u64>(rec, OFF_VOLUME));
@@ -156,6 +164,16 @@ function renderOne(p: usize, rec: usize, kind: u32, mode: u32, name: usize, name
     p = putI64(p, load<i64>(rec, OFF_LAST_TRADE_TIME_MS));
     p = put(p, F.F_OI, F.F_OI_LEN);
     p = putU64(p, load<u64>(rec, OFF_OI));
+    if (extras & RENDER_SDK_ALIASES) {
+      p = put(p, F.F_LAST_TRADE_QUANTITY, F.F_LAST_TRADE_QUANTITY_LEN);
+      p = putU64(p, <u64>load<u32>(rec, OFF_LAST_QTY));
+      p = put(p, F.F_AVG_TRADE_PRICE, F.F_AVG_TRADE_PRICE_LEN);
+      p = putPrice(p, rec, OFF_AVG_PRICE, d);
+      p = put(p, F.F_CHANGE, F.F_CHANGE_LEN);
+      p = putScaled(p, load<i64>(rec, OFF_LTP) - load<i64>(rec, OFF_CLOSE), d);
+      p = put(p, F.F_CHANGE_PERCENT, F.F_CHANGE_PERCENT_LEN);
+      p = putScaled(p, <i64>load<i32>(rec, OFF_CHANGE_BP), 2);
+    }
   }
   if (mode >= <u32>KIND_DEPTH) {
     p = put(p, F.F_TOTAL_BUY_QUANTITY, F.F_TOTAL_BUY_QUANTITY_LEN);
@@ -175,6 +193,25 @@ function renderOne(p: usize, rec: usize, kind: u32, mode: u32, name: usize, name
   p = put(p, F.F_BROKER, F.F_BROKER_LEN);
   p = put(p, broker, brokerLen);
   return put(p, F.F_TAIL, F.F_TAIL_LEN);
+}
+
+/**
+ * 0 when the record (a checked record of kind ≥ mode) can be rendered as `mode`, else the
+ * error: its symbol id past the table or unnamed, its exchange or decimals not its symbol's,
+ * a price beyond ±MAX_SCALED_PRICE.
+ */
+export function renderable(rec: usize, mode: u32, capacity: u32, entries: usize): i32 {
+  const id = load<u32>(rec, OFF_SYMBOL_ID);
+  // The id is checked before its entry is read: an id past the table may point past
+  // the end of memory, and reading there traps instead of returning ERR_SYMBOL.
+  if (id >= capacity) return ERR_SYMBOL;
+  const entry = entries + <usize>id * SYMTAB_ENTRY_BYTES;
+  // The symbol table is authoritative: a record that disagrees with its symbol's
+  // exchange or decimals would print a wrong exchange or wrong prices.
+  return load<u8>(entry, SYMENT_OFF_NAME_LENGTH) == 0 ? ERR_SYMBOL
+    : load<u8>(entry, SYMENT_OFF_EXCHANGE) != load<u8>(rec, OFF_EXCHANGE) ? ERR_EXCHANGE
+    : load<u8>(entry, SYMENT_OFF_PRICE_DECIMALS) != load<u8>(rec, OFF_PRICE_DECIMALS) ? ERR_DECIMALS
+    : !pricesOk(rec, mode) ? ERR_PRICE : 0;
 }
 
 /**
@@ -209,26 +246,13 @@ export function renderJson(src: usize, bytes: u32, mode: u32, symtab: usize, bro
     }
     const kind = <u32>load<u8>(rec, OFF_KIND);
     if (kind != KIND_PADDING && kind >= mode) {
-      const id = load<u32>(rec, OFF_SYMBOL_ID);
-      // The id is checked before its entry is read: an id past the table may point past
-      // the end of memory, and reading there traps instead of returning ERR_SYMBOL.
-      if (id >= capacity) {
-        store<u32>(status, index);
-        return ERR_SYMBOL;
-      }
-      const entry = entries + <usize>id * SYMTAB_ENTRY_BYTES;
-      const nameLen = <usize>load<u8>(entry, SYMENT_OFF_NAME_LENGTH);
-      // The symbol table is authoritative: a record that disagrees with its symbol's
-      // exchange or decimals would print a wrong exchange or wrong prices.
-      const bad = nameLen == 0 ? ERR_SYMBOL
-        : load<u8>(entry, SYMENT_OFF_EXCHANGE) != load<u8>(rec, OFF_EXCHANGE) ? ERR_EXCHANGE
-        : load<u8>(entry, SYMENT_OFF_PRICE_DECIMALS) != load<u8>(rec, OFF_PRICE_DECIMALS) ? ERR_DECIMALS
-        : !pricesOk(rec, mode) ? ERR_PRICE : 0;
+      const bad = renderable(rec, mode, capacity, entries);
       if (bad != 0) {
         store<u32>(status, index);
         return bad;
       }
-      p = renderOne(p, rec, kind, mode, entry + SYMENT_OFF_NAME, nameLen, broker, <usize>brokerLen, ts);
+      const entry = entries + <usize>load<u32>(rec, OFF_SYMBOL_ID) * SYMTAB_ENTRY_BYTES;
+      p = renderOne(p, rec, kind, mode, entry + SYMENT_OFF_NAME, <usize>load<u8>(entry, SYMENT_OFF_NAME_LENGTH), broker, <usize>brokerLen, ts);
     }
     store<u32>(ends + (<usize>index << 2), <u32>(p - out));
     offset += <usize>length;

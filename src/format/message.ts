@@ -97,6 +97,10 @@ export interface ClientJsonOptions {
   timestampMs: number;
   /** The client's mode, 1..3 (default: the message's). Must not exceed the message's mode. */
   mode?: Kind;
+  /** Also the names OpenAlgo's SDKs read: last_trade_quantity, avg_trade_price, change (ltp − close), change_percent (docs/PROTOCOL.md). */
+  sdkAliases?: boolean;
+  /** Also `recv_time_ns`, the record's receive time. */
+  receiveTime?: boolean;
 }
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
@@ -125,7 +129,7 @@ const FIELDS_OF_MODE: readonly ReadonlySet<string>[] = [
   new Set([...LTP_FIELDS, ...QUOTE_FIELDS]),
   new Set([...LTP_FIELDS, ...QUOTE_FIELDS, "depth"]),
 ];
-const OPTION_KEYS: ReadonlySet<string> = new Set(["broker", "timestampMs", "mode"]);
+const OPTION_KEYS: ReadonlySet<string> = new Set(["broker", "timestampMs", "mode", "sdkAliases", "receiveTime"]);
 const DEPTH_KEYS: ReadonlySet<string> = new Set(["buy", "sell"]);
 const LEVEL_KEYS: ReadonlySet<string> = new Set(["price", "quantity", "orders"]);
 
@@ -517,7 +521,7 @@ function renderLevels(levels: Level[], d: number): string {
 export function toClientJson(msg: MarketDataMessage, options: ClientJsonOptions): string {
   const c = checkMessage(msg, "toClientJson");
   if (!isPlainObject(options)) throw new TickwireError("ARGUMENT", `toClientJson: options must be an object {broker, timestampMs, mode?}, got ${describe(options)}`);
-  checkKeys(options, OPTION_KEYS, "toClientJson: options", (key) => `unknown option ${describe(key)} (options are broker, timestampMs, mode)`);
+  checkKeys(options, OPTION_KEYS, "toClientJson: options", (key) => `unknown option ${describe(key)} (options are broker, timestampMs, mode, sdkAliases, receiveTime)`);
   const broker = checkBroker(options.broker, "toClientJson: options.broker");
   const ts = options.timestampMs;
   if (typeof ts !== "number" || !Number.isSafeInteger(ts)) {
@@ -529,10 +533,15 @@ export function toClientJson(msg: MarketDataMessage, options: ClientJsonOptions)
   const d = c.decimals;
   const p = (m: number) => fmtScaled(m, d);
   let data = `{"ltp":${p(c.ltp)},"timestamp":${ts === 0 ? 0 : ts}`;
+  if (options.receiveTime === true) data += `,"recv_time_ns":${c.recvTimeNs}`;
   if (mode >= Kind.QUOTE) {
     data += `,"volume":${c.volume},"open":${p(c.open)},"high":${p(c.high)},"low":${p(c.low)}`
       + `,"close":${p(c.close)},"average_price":${p(c.averagePrice)},"percent_change":${fmtScaled(c.changeBp, 2)}`
       + `,"last_quantity":${c.lastQuantity},"last_trade_time":${c.lastTradeTimeMs},"oi":${c.oi}`;
+    if (options.sdkAliases === true) {
+      data += `,"last_trade_quantity":${c.lastQuantity},"avg_trade_price":${p(c.averagePrice)}`
+        + `,"change":${p(c.ltp - c.close)},"change_percent":${fmtScaled(c.changeBp, 2)}`;
+    }
   }
   if (mode === Kind.DEPTH) {
     data += `,"total_buy_quantity":${c.totalBuyQuantity},"total_sell_quantity":${c.totalSellQuantity}`

@@ -413,8 +413,53 @@ export class RingReader {
     return records === 0 ? PADDING_ONLY : records;
   }
 
+  /**
+   * Hands the next batch to `onBatch(offset, bytes)` whole: records back to back, padding
+   * records among them (kind 255) to be skipped — one call per batch instead of one per
+   * record. Returns the bytes handed over, 0 when there were none, or -1 when a broadcast
+   * batch was found overwritten (counted in `lost`). On a broadcast ring the batch is a copy
+   * proven intact (valid until the next poll), as with {@link RingReader.poll}; on the others
+   * it is in place and released after `onBatch` returns. If `onBatch` throws, the batch counts
+   * as handed over.
+   */
+  pollBatch(onBatch: (offset: number, bytes: number) => void): number {
+    if (typeof onBatch !== "function") throw new TickwireError("ARGUMENT", `ring ${this.ring.name}: pollBatch needs a function, got ${describe(onBatch)}`);
+    if (!this.broadcast) {
+      const bytes = this.read();
+      if (bytes === 0) return 0;
+      try {
+        onBatch(this.offset, bytes);
+      } finally {
+        this.release(bytes);
+      }
+      return bytes;
+    }
+    if (this.pendingAt >= this.pendingEnd) {
+      const copied = this.copyNext();
+      if (copied <= 0) return copied;
+    }
+    const at = this.pendingAt;
+    if (this.u8[at + OFF_KIND] === KIND_PADDING && this.u16[at >>> 1]! >= this.pendingEnd - at) {
+      // A padding record alone (a wrap; a long one is only partly copied): nothing to hand over.
+      this.pendingAt = this.pendingEnd;
+      return this.pollBatch(onBatch);
+    }
+    const bytes = this.pendingEnd - at;
+    this.pendingAt = this.pendingEnd;
+    onBatch(at, bytes);
+    return bytes;
+  }
+
   private pollCopy(onRecord: (offset: number) => void): number {
     if (this.pendingAt < this.pendingEnd) return this.deliver(onRecord);
+    const copied = this.copyNext();
+    if (copied <= 0) return copied;
+    const records = this.deliver(onRecord);
+    return records === 0 ? PADDING_ONLY : records;
+  }
+
+  /** Copies the next broadcast batch (up to the copy's size) and proves it intact: 1 and the copy pending, 0 nothing to read, -1 overwritten. */
+  private copyNext(): number {
     const bytes = this.read();
     if (bytes === 0) return 0;
     if (this.copy === 0) {
@@ -432,8 +477,7 @@ export class RingReader {
       if (result < 0) throw new TickwireError("LENGTH", `ring ${this.ring.name}: a broken record in a batch at offset ${from} that was not overwritten: the ring is corrupt`);
       this.pendingAt = this.copy;
       this.pendingEnd = this.copy + bytes;
-      const records = this.deliver(onRecord);
-      return records === 0 ? PADDING_ONLY : records;
+      return 1;
     }
     // Find the whole records in the copy. A torn copy may show any lengths: the release
     // below rejects it, and then nothing of it is used.
@@ -455,8 +499,7 @@ export class RingReader {
     if (!this.release(whole)) return -1;
     this.pendingAt = this.copy;
     this.pendingEnd = this.copy + Math.min(whole, take);
-    const records = this.deliver(onRecord);
-    return records === 0 ? PADDING_ONLY : records;
+    return 1;
   }
 
   private deliver(onRecord: (offset: number) => void): number {

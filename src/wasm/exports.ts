@@ -1,3 +1,5 @@
+import "./webassembly.js"; // the WebAssembly types these declarations name, for projects without lib "dom"
+
 /**
  * The exports of build/tickwire.wasm (assembly/index.ts): the module's ABI,
  * documented in docs/WASM.md. Pointers are byte offsets into the shared memory;
@@ -26,4 +28,6 @@ export interface CoreExports {
   routeScatter(src: number, bytes: number, dest: number, cursors: number): number;
   /** Parses the frames pushed into a Noren parser context (src/feed/noren/layout.ts); returns records written. */
   norenParse(ctx: number): number;
+  /** Makes the proxy's frames of one batch for every subscribed client (src/fanout/layout.ts); returns clients touched. */
+  fanoutGather(ctx: number): number;
 }
