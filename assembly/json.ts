@@ -226,6 +226,9 @@ export function renderable(rec: usize, mode: u32, capacity: u32, entries: usize)
  */
 export function renderJson(src: usize, bytes: u32, mode: u32, symtab: usize, broker: usize, brokerLen: u32,
                            timestampMs: f64, out: usize, outCap: u32, ends: usize, maxRecords: u32, status: usize): i32 {
+  // Bits above the mode's byte ask for extra fields (RENDER_*); mode 1..3 alone renders the plain message.
+  const extras = mode >>> 8;
+  mode &= 0xff;
   if (brokerLen > <u32>BROKER_MAX_BYTES || mode < <u32>KIND_LTP || mode > <u32>KIND_DEPTH) return ERR_BROKER;
   const capacity = load<u32>(symtab, SYMTAB_OFF_CAPACITY);
   const entries = symtabEntries(symtab);
@@ -252,7 +255,7 @@ export function renderJson(src: usize, bytes: u32, mode: u32, symtab: usize, bro
         return bad;
       }
       const entry = entries + <usize>load<u32>(rec, OFF_SYMBOL_ID) * SYMTAB_ENTRY_BYTES;
-      p = renderOne(p, rec, kind, mode, entry + SYMENT_OFF_NAME, <usize>load<u8>(entry, SYMENT_OFF_NAME_LENGTH), broker, <usize>brokerLen, ts);
+      p = renderOne(p, rec, kind, mode, entry + SYMENT_OFF_NAME, <usize>load<u8>(entry, SYMENT_OFF_NAME_LENGTH), broker, <usize>brokerLen, ts, extras);
     }
     store<u32>(ends + (<usize>index << 2), <u32>(p - out));
     offset += <usize>length;

@@ -12,6 +12,10 @@ export interface JsonRendererOptions {
   broker: string;
   /** Output buffer bytes, in shared memory. Default 1 MiB. */
   bufferBytes?: number;
+  /** Also the names OpenAlgo's SDKs read (docs/PROTOCOL.md). Default false. */
+  sdkAliases?: boolean;
+  /** Also `recv_time_ns`, the record's receive time. Default false. */
+  receiveTime?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -36,6 +40,7 @@ export class JsonRenderer {
   private readonly broker: number;
   private readonly brokerLen: number;
   private readonly status: number;
+  private readonly extras: number;
   private rendered = 0;
 
   constructor(private readonly mem: TickwireMemory, private readonly symbols: SymbolTable, options: JsonRendererOptions) {
@@ -50,6 +55,7 @@ export class JsonRenderer {
       throw new TickwireError("BROKER", `JsonRenderer: broker must be a string of at most ${L.BROKER_MAX_BYTES} UTF-8 bytes without quotes, backslashes, control characters or BOM, got ${describe(o.broker)}`);
     }
     this.brokerLen = broker.length;
+    this.extras = ((o.sdkAliases === true ? 1 : 0) | (o.receiveTime === true ? 2 : 0)) << 8;
     this.broker = mem.reserve(L.BROKER_MAX_BYTES + 8, 8);
     mem.u8.set(broker, this.broker);
     this.outOffset = mem.reserve(bufferBytes, 64);
@@ -72,7 +78,7 @@ export class JsonRenderer {
     if (!isKind(mode)) throw new TickwireError("KIND", `renderJson: mode must be 1 (LTP), 2 (QUOTE) or 3 (DEPTH), got ${describe(mode)}`);
     checkInt(timestampMs, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "renderJson: timestampMs (ms since the epoch)");
     this.rendered = 0;
-    const n = this.mem.core.renderJson(src, bytes, mode, this.symbols.offset, this.broker, this.brokerLen,
+    const n = this.mem.core.renderJson(src, bytes, mode | this.extras, this.symbols.offset, this.broker, this.brokerLen,
       timestampMs, this.outOffset, this.out.length, this.endsOffset, this.ends.length, this.status);
     if (n < 0) throw errorFromStatus(n, "renderJson", this.mem.u32[this.status >>> 2]);
     this.rendered = n;

@@ -137,6 +137,11 @@ export class FanoutGather {
     return this.mem.u32[(this.clients + slot * G.GC_BYTES + G.GC_FLAGS) >>> 2]!;
   }
 
+  /** The memory the gather works in. */
+  get memory(): TickwireMemory {
+    return this.mem;
+  }
+
   /** Subscriber entries in use. */
   get subscriptions(): number {
     return this.entries;

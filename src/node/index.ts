@@ -17,3 +17,13 @@ export {
   NorenSimServer, NOREN_SIM_DEMO_ACCOUNT, type NorenSimServerOptions, type NorenSimAccount, type NorenSimStats,
   type NorenSimConnectionStats, type NorenSimRequest, type NorenSimExpected, type NorenMalformedKind, type RotateTokenOptions,
 } from "../feed/sim/noren-server.js";
+// The whole system and the WebSocket proxy (docs/PROXY.md, docs/PROTOCOL.md).
+export { createSystem, TickwireSystem, type SystemConfig, type SystemStats, type Quote } from "../system/system.js";
+export { ProxyServer, type ProxyContext, type ProxyUpstream, type ProxyStats } from "../proxy/server.js";
+export { resolveProxyConfig, type ProxyConfig, type ResolvedProxyConfig } from "../proxy/config.js";
+export type { BackpressureConfig, BackpressurePolicy } from "../proxy/backpressure.js";
+export type { ClientStats } from "../proxy/session.js";
+export { hashApiKey } from "../proxy/auth.js";
+export { FanoutPump, type PumpSink, type PumpStats } from "../fanout/pump.js";
+export { FanoutGather, ClientFlags, type FanoutGatherOptions } from "../fanout/gather.js";
+export type { Tick } from "../client/types.js";

@@ -1,0 +1,154 @@
+// Reads every fan-out ring in batches (copies proven intact: RingReader.pollBatch) and hands
+// each batch to the gather, then the frames to their clients, and to in-process listeners.
+// One loop on one thread: it polls while there is data (yielding to I/O between rounds, so
+// sockets drain) and parks on the rings' futexes when there is none.
+import { TickwireError } from "../errors.js";
+import { OFF_LENGTH, KIND_PADDING } from "../format/layout.js";
+import type { RingReader } from "../rings/ring.js";
+import type { FanoutGather } from "./gather.js";
+import type { TickwireMemory } from "../memory/shared-memory.js";
+
+/** Where the pump's output goes. */
+export interface PumpSink {
+  /** A client's frames of one gather call (a view of shared memory: copy it now) and the ticks in them. */
+  frames(slot: number, frames: Uint8Array, ticks: number): void;
+  /** A conflating client: ticks superseded and symbols newly pending in one gather call. */
+  conflated(slot: number, conflated: number, pending: number): void;
+  /** After each round over the rings: flush what was coalesced, look after slow clients. */
+  afterRound(): void;
+  /** Each proven-intact batch (records back to back, padding among them), for in-process listeners. */
+  batch?(src: number, bytes: number): void;
+  /** A record the gather refused (its exchange or decimals not its symbol's): skipped, counted. */
+  refused?(error: TickwireError): void;
+}
+
+/** Counters of a {@link FanoutPump}. */
+export interface PumpStats {
+  /** Batches and records read (padding excluded). */
+  readonly batches: number;
+  readonly records: number;
+  /** Records the gather refused. */
+  readonly refused: number;
+}
+
+const BATCHES_PER_RING = 16;
+const IDLE_WAIT_MS = 5;
+const nextTurn: (fn: () => void) => void = typeof setImmediate === "function" ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
+
+export class FanoutPump {
+  private running = false;
+  private done: Promise<void> | undefined;
+  private counters = { batches: 0, records: 0, refused: 0 };
+  private readonly onBatch = (src: number, bytes: number) => this.take(src, bytes);
+
+  /**
+   * @param readers - the rings to read, asked each round (a resize adds rings)
+   * @param gather - makes client frames; consulted only while `clients()` > 0
+   */
+  constructor(
+    private readonly mem: TickwireMemory,
+    private readonly readers: () => readonly RingReader[],
+    private readonly gather: FanoutGather | undefined,
+    private readonly sink: PumpSink,
+    private readonly clients: () => number = () => 1,
+  ) {}
+
+  get stats(): PumpStats {
+    return { ...this.counters };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.done = this.loop();
+  }
+
+  /** Stops after the current round. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+
+  /** One round over every ring now (for tests and for a final drain); returns the bytes read. */
+  round(): number {
+    let bytes = 0;
+    for (const reader of this.readers()) {
+      for (let k = 0; k < BATCHES_PER_RING; k++) {
+        const n = reader.pollBatch(this.onBatch);
+        if (n <= 0) break;
+        bytes += n;
+      }
+    }
+    this.sink.afterRound();
+    return bytes;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let bytes = 0;
+      try {
+        bytes = this.round();
+      } catch (err) {
+        // A broken ring is a bug to hear about, not a reason to stop serving the others.
+        this.counters.refused++;
+        this.sink.refused?.(err instanceof TickwireError ? err : new TickwireError("ARGUMENT", String(err)));
+      }
+      if (bytes > 0) await new Promise<void>((r) => nextTurn(r));
+      else await Promise.race(this.readers().map((r) => r.waitAsync(IDLE_WAIT_MS)));
+    }
+  }
+
+  private take(src: number, bytes: number): void {
+    this.counters.batches++;
+    this.sink.batch?.(src, bytes);
+    const gather = this.gather;
+    if (!gather || this.clients() === 0) {
+      this.counters.records += countRecords(this.mem.u8, src, bytes);
+      return;
+    }
+    let at = 0;
+    let skipAt = -1;
+    let skipEnd = -1;
+    while (at < bytes) {
+      if (at === skipAt) {
+        at = skipEnd;
+        skipAt = -1;
+        continue;
+      }
+      let took: number;
+      try {
+        took = gather.gather(src + at, (skipAt >= 0 ? skipAt : bytes) - at, Date.now());
+      } catch (err) {
+        if (!(err instanceof TickwireError) || err.recordIndex === undefined) throw err;
+        // Deliver the records before the refused one, skip it, go on.
+        this.counters.refused++;
+        this.sink.refused?.(err);
+        skipAt = skipRecords(this.mem.u8, src, at, err.recordIndex);
+        skipEnd = skipRecords(this.mem.u8, src, skipAt, 1);
+        continue;
+      }
+      this.counters.records += gather.records;
+      for (let i = 0, n = gather.touchedCount; i < n; i++) {
+        const slot = gather.touchedSlot(i);
+        const frames = gather.frames(slot);
+        if (frames.length > 0) this.sink.frames(slot, frames, gather.ticks(slot));
+        const conflated = gather.conflated(slot);
+        const pending = gather.pending(slot);
+        if (conflated > 0 || pending > 0) this.sink.conflated(slot, conflated, pending);
+      }
+      at += took;
+    }
+  }
+}
+
+/** Offset after `n` records from `at` in the batch at `src`. */
+function skipRecords(u8: Uint8Array, src: number, at: number, n: number): number {
+  for (let i = 0; i < n; i++) at += u8[src + at + OFF_LENGTH]! | (u8[src + at + OFF_LENGTH + 1]! << 8);
+  return at;
+}
+
+function countRecords(u8: Uint8Array, src: number, bytes: number): number {
+  let n = 0;
+  for (let at = src; at < src + bytes; at += u8[at]! | (u8[at + 1]! << 8)) if (u8[at + 2] !== KIND_PADDING) n++;
+  return n;
+}

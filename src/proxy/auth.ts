@@ -1,0 +1,40 @@
+// API keys: kept only as SHA-256 digests, compared in constant time against every key, so
+// neither the keys nor which one matched leak through memory dumps, logs or timing.
+import { createHash, timingSafeEqual } from "node:crypto";
+import { TickwireError } from "../errors.js";
+
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
+
+/** The SHA-256 of an API key, hex: what config may hold instead of the key. */
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+/** A set of accepted API keys, held hashed. */
+export class ApiKeys {
+  private readonly digests: Buffer[];
+
+  /** `keys` in plain (hashed here, then forgotten) and `hashes` as hex SHA-256. */
+  constructor(keys: readonly string[] = [], hashes: readonly string[] = []) {
+    if (!Array.isArray(keys) || keys.some((k) => typeof k !== "string" || k.length < 8 || k.length > 256)) {
+      throw new TickwireError("ARGUMENT", "proxy.apiKeys must be an array of strings of 8 to 256 characters (values not shown)");
+    }
+    if (!Array.isArray(hashes) || hashes.some((h) => typeof h !== "string" || !HEX_DIGEST.test(h))) {
+      throw new TickwireError("ARGUMENT", "proxy.apiKeyHashes must be an array of lowercase hex SHA-256 digests (64 characters)");
+    }
+    this.digests = [...keys.map(hashApiKey), ...hashes].map((h) => Buffer.from(h, "hex"));
+  }
+
+  get size(): number {
+    return this.digests.length;
+  }
+
+  /** Whether `key` is one of the keys; takes the same time whichever matched, if any. */
+  accepts(key: unknown): boolean {
+    if (typeof key !== "string" || key.length === 0 || key.length > 256) return false;
+    const digest = createHash("sha256").update(key, "utf8").digest();
+    let ok = 0;
+    for (const d of this.digests) ok |= timingSafeEqual(d, digest) ? 1 : 0;
+    return ok === 1;
+  }
+}

@@ -1,0 +1,338 @@
+// The whole system wired up (the seed's ProductionMarketDataSystem): a feed adapter writing
+// records into the processor's memory, the processor's workers (last-value cache, fan-out
+// rings), the fan-out pump reading those rings, the WebSocket proxy, and in-process listeners.
+import { TickwireError } from "../errors.js";
+import * as L from "../format/layout.js";
+import type { ExchangeName } from "../format/exchange.js";
+import { ParallelProcessor } from "../processor/processor.js";
+import type { ProcessorConfig } from "../processor/config.js";
+import { createAdapter, supportedBrokers, type FeedConfig } from "../feed/registry.js";
+import "../feed/brokers.js";
+import type { BrokerAdapter, ConnectionState, FeedEvent, Mode, SubscriptionRequest, SubscriptionResult } from "../feed/contract.js";
+import type { RingReader } from "../rings/ring.js";
+import { FanoutPump, type PumpSink } from "../fanout/pump.js";
+import { ProxyServer, type ProxyStats, type ProxyUpstream } from "../proxy/server.js";
+import type { ProxyConfig } from "../proxy/config.js";
+import type { ClientStats } from "../proxy/session.js";
+import { RecordDecoder } from "../client/decode.js";
+import type { Tick, Instrument } from "../client/types.js";
+import { TickQueue } from "../client/tick-queue.js";
+import { checkInt, describe } from "../validate.js";
+
+/** Everything the system runs; every part has defaults (a simulated exchange, one worker, the proxy on 127.0.0.1:8765). */
+export interface SystemConfig {
+  /** The feed: `createAdapter`'s config. Default `{ broker: "simulated" }`. */
+  feed?: FeedConfig;
+  /** The processor. Default `{ workers: 1 }`. */
+  processor?: ProcessorConfig;
+  /** The WebSocket proxy, or false for none (ticks in process only). */
+  proxy?: ProxyConfig | false;
+  /** Hears operational lines (connections refused, feed events); never secrets. */
+  log?: (line: string) => void;
+}
+
+/** A symbol's latest quote from the last-value cache: plain numbers. */
+export interface Quote {
+  readonly exchange: string;
+  readonly symbol: string;
+  readonly ltp: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly averagePrice: number;
+  readonly percentChange: number;
+  /** u64 quantities as numbers (exact below 2^53). */
+  readonly volume: number;
+  readonly oi: number;
+  readonly bid: number;
+  readonly ask: number;
+  readonly bidQuantity: number;
+  readonly askQuantity: number;
+  readonly lastQuantity: number;
+  /** ms since the epoch. */
+  readonly lastTradeTime: number;
+  /** Updates the cache applied for the symbol. */
+  readonly updates: number;
+}
+
+/** Numbers of a running system. */
+export interface SystemStats {
+  /** Ticks the feed handed to the processor. */
+  readonly ticksIn: number;
+  /** Ticks read off the fan-out rings. */
+  readonly ticksOut: number;
+  /** ticksOut per second over the last stats() interval. */
+  readonly ticksPerSecond: number;
+  readonly feed: { readonly broker: string; readonly state: ConnectionState | "stopped"; readonly dropped: number };
+  readonly proxy: ProxyStats | undefined;
+  /** Records lost to lapping on the fan-out rings (the pump fell a whole ring behind). */
+  readonly lapped: number;
+}
+
+/** Adapters that count references per client (the shipped ones do). */
+interface ClientAwareAdapter extends BrokerAdapter {
+  subscribe(requests: readonly SubscriptionRequest[], client?: string | number): Promise<SubscriptionResult[]>;
+  unsubscribe(requests: readonly SubscriptionRequest[], client?: string | number): Promise<SubscriptionResult[]>;
+  removeClient(client: string | number): Promise<void>;
+}
+
+const APP_CLIENT = "app";
+
+/**
+ * The system. `await system.start()` brings it up; `await system.stop()` takes it down
+ * gracefully (stop accepting, close clients with 1001, close the feed, join the workers).
+ */
+export class TickwireSystem {
+  private processor: ParallelProcessor | undefined;
+  private adapter: ClientAwareAdapter | undefined;
+  private proxy: ProxyServer | undefined;
+  private pump: FanoutPump | undefined;
+  private readers: RingReader[] = [];
+  private readonly listeners = new Set<(tick: Tick) => void>();
+  private decoder: RecordDecoder | undefined;
+  private readonly decodeCounters = { malformed: 0, unknownSymbols: 0 };
+  private feedState: ConnectionState | "stopped" = "stopped";
+  private feedDropped = 0;
+  private state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
+  private rate = { at: 0, ticks: 0, perSecond: 0 };
+  private ticksIn = 0;
+
+  constructor(private readonly config: SystemConfig) {}
+
+  /** The proxy's ws:// URL once started (undefined without a proxy). */
+  get url(): string | undefined {
+    return this.proxy?.url;
+  }
+
+  get port(): number | undefined {
+    return this.proxy?.port;
+  }
+
+  /** The broker the feed is. */
+  get broker(): string | undefined {
+    return this.adapter?.broker;
+  }
+
+  /** The processor (its memory, symbols, cache), once started. */
+  get parallelProcessor(): ParallelProcessor | undefined {
+    return this.processor;
+  }
+
+  /** The adapter, once started. */
+  get feed(): BrokerAdapter | undefined {
+    return this.adapter;
+  }
+
+  /** Starts workers, feed and proxy; resolves once the proxy listens and the feed is connected. */
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new TickwireError("ARGUMENT", `start: the system is ${this.state}; make a new one`);
+    this.state = "starting";
+    try {
+      await this.bringUp();
+      this.state = "running";
+    } catch (err) {
+      await this.tearDown();
+      this.state = "stopped";
+      throw err;
+    }
+  }
+
+  private async bringUp(): Promise<void> {
+    const c = this.config;
+    const proxyConfig = c.proxy === false ? undefined : (c.proxy ?? {});
+    const processorConfig: ProcessorConfig = { workers: 1, ...c.processor };
+    const maxSymbols = processorConfig.maxSymbols ?? 65536;
+    const proxyBytes = proxyConfig ? ProxyServer.bytesFor(proxyConfig, maxSymbols) : 0;
+    const processor = await ParallelProcessor.start({ ...processorConfig, feedBytes: (processorConfig.feedBytes ?? 16 << 20) + proxyBytes }, {
+      onEvent: (e) => c.log?.(`processor: ${e.type}${"worker" in e ? ` worker ${e.worker}` : ""}`),
+    });
+    this.processor = processor;
+    this.readers = processor.fanoutReaders();
+    const onEvent = (e: FeedEvent) => this.onFeedEvent(e);
+    const adapter = createAdapter(c.feed ?? { broker: "simulated" }, {
+      mem: processor.mem, symbols: processor.symbols, maxBatchBytes: processor.maxRouteBytes, onEvent,
+      sink: async (src, bytes) => {
+        const n = await processor.route(src, bytes);
+        this.ticksIn += n;
+        return n;
+      },
+    }) as ClientAwareAdapter;
+    if (typeof adapter.removeClient !== "function") throw new TickwireError("BROKER", `the ${adapter.broker} adapter does not count references per client (removeClient), which the proxy needs`);
+    this.adapter = adapter;
+    const upstream: ProxyUpstream = {
+      broker: adapter.broker,
+      subscribe: (requests, client) => adapter.subscribe(requests, client),
+      unsubscribe: (requests, client) => adapter.unsubscribe(requests, client),
+      removeClient: (client) => adapter.removeClient(client),
+      status: () => (this.feedState === "open" ? "connected" : this.feedState),
+    };
+    if (proxyConfig) {
+      this.proxy = await ProxyServer.start({
+        mem: processor.mem, symbols: processor.symbols, cache: processor.cache, upstream, brokers: supportedBrokers(),
+        ...(c.log ? { log: c.log } : {}),
+      }, proxyConfig);
+    }
+    const decoder = new RecordDecoder(this.decodeCounters, (id) => this.instrument(id));
+    this.decoder = decoder;
+    const proxy = this.proxy;
+    const sink: PumpSink = {
+      frames: (slot, frames, ticks) => proxy?.frames(slot, frames, ticks),
+      conflated: (slot, conflated) => proxy?.conflated(slot, conflated),
+      afterRound: () => proxy?.afterRound(),
+      refused: (e) => proxy ? proxy.refused(e) : c.log?.(`fanout: ${e.message}`),
+      batch: (src, bytes) => {
+        if (this.listeners.size === 0) return;
+        decoder.decodeFrame(processor.mem.u8.subarray(src, src + bytes), (tick) => {
+          for (const fn of this.listeners) {
+            try {
+              fn(tick);
+            } catch (err) {
+              c.log?.(`a tick listener threw: ${(err as Error).message}`);
+            }
+          }
+        });
+      },
+    };
+    // Every fan-out ring a worker has written: a resize moves symbols between them.
+    this.pump = new FanoutPump(processor.mem, () => this.readers.slice(0, Math.max(processor.workers, 1)), proxy?.gather, sink, () => proxy?.clientCount ?? 0);
+    this.pump.start();
+    await adapter.connect();
+    this.rate = { at: Date.now(), ticks: 0, perSecond: 0 };
+  }
+
+  private onFeedEvent(e: FeedEvent): void {
+    if (e.type === "state") this.feedState = e.state;
+    if (e.type === "dropped") this.feedDropped += e.ticks;
+    if (e.type !== "state") this.config.log?.(`feed: ${e.type}${"connection" in e ? ` (connection ${e.connection})` : ""}${"reason" in e && e.reason ? `: ${e.reason}` : ""}${"message" in e ? `: ${e.message}` : ""}`);
+  }
+
+  private instrument(id: number): Instrument | undefined {
+    const symbols = this.processor?.symbols;
+    if (!symbols || id >= symbols.capacity) return undefined;
+    try {
+      const info = symbols.get(id);
+      return { exchange: info.exchange, symbol: info.symbol };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Takes everything down, gracefully; safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.state === "stopped" || this.state === "stopping") return;
+    this.state = "stopping";
+    await this.tearDown();
+    this.state = "stopped";
+  }
+
+  private async tearDown(): Promise<void> {
+    await this.proxy?.close();
+    await this.adapter?.disconnect().catch(() => undefined);
+    // Drain what the workers still publish, then stop the pump and the workers.
+    this.pump?.round();
+    await this.pump?.stop();
+    for (const q of this.queues) q.end();
+    await this.processor?.close();
+  }
+
+  private readonly queues = new Set<TickQueue>();
+
+  /** Subscribes the application itself (in process): ticks come to onTick/ticks(). */
+  subscribe(instruments: readonly { exchange: string; symbol: string }[], mode: Mode = 2): Promise<SubscriptionResult[]> {
+    const adapter = this.running("subscribe");
+    if (!Array.isArray(instruments)) throw new TickwireError("ARGUMENT", `subscribe: instruments must be an array of { exchange, symbol }, got ${describe(instruments)}`);
+    checkInt(mode, 1, 3, "subscribe: mode (1 LTP, 2 Quote, 3 Depth)");
+    return adapter.subscribe(instruments.map((i) => ({ exchange: i.exchange as ExchangeName, symbol: i.symbol, mode })), APP_CLIENT);
+  }
+
+  /** Drops the application's subscriptions to `instruments` at `mode`. */
+  unsubscribe(instruments: readonly { exchange: string; symbol: string }[], mode: Mode = 2): Promise<SubscriptionResult[]> {
+    const adapter = this.running("unsubscribe");
+    return adapter.unsubscribe(instruments.map((i) => ({ exchange: i.exchange as ExchangeName, symbol: i.symbol, mode })), APP_CLIENT);
+  }
+
+  /** Calls `fn` with every tick the system carries (any client's or the application's symbols). Returns a function that stops it. */
+  onTick(fn: (tick: Tick) => void): () => void {
+    if (typeof fn !== "function") throw new TickwireError("ARGUMENT", `onTick: fn must be a function, got ${describe(fn)}`);
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * Every tick the system carries, for `for await`. A bounded queue (queueLimit, default
+   * 10 000): when the loop falls behind, the oldest ticks are dropped and counted
+   * (`iterator.dropped`). Breaking out of the loop detaches it; stop() ends it.
+   */
+  ticks(options: { queueLimit?: number } = {}): AsyncIterableIterator<Tick> & { readonly dropped: number } {
+    const limit = checkInt(options.queueLimit ?? 10_000, 1, 10_000_000, "ticks: queueLimit");
+    const counts = { dropped: 0 };
+    let off: () => void = () => undefined;
+    const queue = new TickQueue(limit, {
+      dropped: () => { counts.dropped++; },
+      detached: (q) => { off(); this.queues.delete(q); },
+    });
+    off = this.onTick((t) => queue.push(t));
+    this.queues.add(queue);
+    return Object.defineProperty(queue, "dropped", { get: () => counts.dropped }) as unknown as AsyncIterableIterator<Tick> & { readonly dropped: number };
+  }
+
+  /** The symbol's last traded price from the last-value cache, or undefined when it has none. */
+  ltp(exchange: string, symbol: string): number | undefined {
+    return this.quote(exchange, symbol)?.ltp;
+  }
+
+  /** The symbol's latest quote from the last-value cache, or undefined when it has none. */
+  quote(exchange: string, symbol: string): Quote | undefined {
+    const p = this.processor;
+    if (!p) throw new TickwireError("ARGUMENT", "quote: the system is not started");
+    const id = p.symbols.find(exchange as ExchangeName, symbol);
+    if (id < 0) return undefined;
+    const rec = p.cache.snapshot(id);
+    if (!rec) return undefined;
+    const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+    const d = 10 ** dv.getUint8(L.OFF_PRICE_DECIMALS);
+    const price = (off: number) => Number(dv.getBigInt64(off, true)) / d;
+    const kind = dv.getUint8(L.OFF_KIND);
+    const q = kind >= L.KIND_QUOTE;
+    const u64 = (off: number) => (q ? Number(dv.getBigUint64(off, true)) : 0);
+    return {
+      exchange, symbol, ltp: price(L.OFF_LTP),
+      open: q ? price(L.OFF_OPEN) : 0, high: q ? price(L.OFF_HIGH) : 0, low: q ? price(L.OFF_LOW) : 0, close: q ? price(L.OFF_CLOSE) : 0,
+      averagePrice: q ? price(L.OFF_AVG_PRICE) : 0, percentChange: dv.getInt32(L.OFF_CHANGE_BP, true) / 100,
+      volume: u64(L.OFF_VOLUME), oi: u64(L.OFF_OI), bid: q ? price(L.OFF_BID) : 0, ask: q ? price(L.OFF_ASK) : 0,
+      bidQuantity: q ? dv.getUint32(L.OFF_BID_QTY, true) : 0, askQuantity: q ? dv.getUint32(L.OFF_ASK_QTY, true) : 0,
+      lastQuantity: dv.getUint32(L.OFF_LAST_QTY, true), lastTradeTime: Number(dv.getBigInt64(L.OFF_LAST_TRADE_TIME_MS, true)),
+      updates: p.cache.updates(id),
+    };
+  }
+
+  /** Per-client counts of the proxy's clients. */
+  clients(): ClientStats[] {
+    return this.proxy?.clients() ?? [];
+  }
+
+  stats(): SystemStats {
+    const pumped = this.pump?.stats.records ?? 0;
+    const now = Date.now();
+    if (now - this.rate.at >= 250) {
+      this.rate = { at: now, ticks: pumped, perSecond: ((pumped - this.rate.ticks) * 1000) / Math.max(1, now - this.rate.at) };
+    }
+    return {
+      ticksIn: this.ticksIn, ticksOut: pumped, ticksPerSecond: Math.round(this.rate.perSecond),
+      feed: { broker: this.adapter?.broker ?? this.config.feed?.broker ?? "simulated", state: this.feedState, dropped: this.feedDropped },
+      proxy: this.proxy?.stats(), lapped: this.readers.reduce((sum, r) => sum + r.lost, 0),
+    };
+  }
+
+  private running(op: string): ClientAwareAdapter {
+    if (this.state !== "running" || !this.adapter) throw new TickwireError("ARGUMENT", `${op}: the system is not running`);
+    return this.adapter;
+  }
+}
+
+/** Makes a system from `config` (checked when it starts). */
+export async function createSystem(config: SystemConfig = {}): Promise<TickwireSystem> {
+  if (typeof config !== "object" || config === null || Array.isArray(config)) throw new TickwireError("ARGUMENT", `createSystem: config must be an object, got ${describe(config)}`);
+  return new TickwireSystem(config);
+}
