@@ -14,7 +14,7 @@ import {
 import {
   GX_SRC, GX_BYTES, GX_SYMTAB, GX_BROKER, GX_BROKER_LEN, GX_EXTRAS, GX_TIMESTAMP_MS, GX_SUB_INDEX, GX_SUB_ENTRIES,
   GX_SUB_SYMBOLS, GX_CLIENTS, GX_SCRATCH, GX_SCRATCH_BYTES, GX_MSG_INDEX, GX_MAX_RECORDS, GX_OUT, GX_OUT_BYTES,
-  GX_TOUCHED, GX_TOUCHED_COUNT, GX_CONSUMED, GX_STATUS, GX_RECORDS, GE_SLOT, GE_MODES, GE_AFTER_SEQ, GE_BYTES,
+  GX_TOUCHED, GX_TOUCHED_COUNT, GX_CONSUMED, GX_STATUS, GX_RECORDS, GE_SLOT, GE_MODES, GE_AFTER_SEQ, GE_SINCE_SEQ, GE_BYTES,
   GC_FLAGS, GC_OUT_START, GC_OUT_BYTES, GC_TICKS, GC_CONFLATED, GC_PENDING, GC_DIRTY, GC_WORK, GC_BYTES,
   GF_ACTIVE, GF_BINARY, GF_CONFLATING, GF_TOUCHED, WS_HEADER_MAX,
 } from "../src/fanout/layout";
@@ -151,12 +151,12 @@ export function fanoutGather(ctx: usize): i32 {
       // Commit this record to its clients.
       for (let e = first; e < last; e++) {
         const entry = subEntries + e * GE_BYTES;
-        if (seq <= load<u64>(entry, GE_AFTER_SEQ)) continue;
         const slotNo = load<u32>(entry, GE_SLOT);
         const client = clients + <usize>slotNo * GC_BYTES;
         const flags = load<u32>(client, GC_FLAGS);
         if ((flags & GF_ACTIVE) == 0) continue;
         const modes = load<u32>(entry, GE_MODES);
+        if ((modes & ((1 << kind) - 1)) == 0) continue;
         if ((flags & GF_TOUCHED) == 0) {
           store<u32>(client, flags | GF_TOUCHED, GC_FLAGS);
           store<u32>(client, 0, GC_OUT_BYTES);
@@ -166,8 +166,13 @@ export function fanoutGather(ctx: usize): i32 {
           store<u32>(touched + (<usize>touchedCount << 2), slotNo);
           touchedCount++;
         }
+        if (seq <= load<u64>(entry, GE_AFTER_SEQ)) {
+          // Before the subscription: not the client's. Else older than a value it was sent since: superseded, counted.
+          if (seq <= load<u64>(entry, GE_SINCE_SEQ)) continue;
+          store<u32>(client, load<u32>(client, GC_CONFLATED) + 1, GC_CONFLATED);
+          continue;
+        }
         if (flags & GF_CONFLATING) {
-          if ((modes & ((1 << kind) - 1)) == 0) continue;
           const word = <usize>load<u32>(client, GC_DIRTY) + ((<usize>id >>> 5) << 2);
           const bit: u32 = 1 << (id & 31);
           const w = load<u32>(word);

@@ -101,7 +101,7 @@ test("a conflating client only marks symbols pending; counts are exact; takePend
   assert.equal(g.takePending(s), []);
 });
 
-test("records not newer than a client's snapshot are skipped for it", () => {
+test("records not newer than a client's snapshot are skipped for it and counted as superseded", () => {
   const g = new FanoutGather(mem, table, { maxClients: 4, maxSubscriptions: 16, broker: BROKER });
   const z = table.intern("NSE", "ZZZ", 2);
   const s = g.openSlot();
@@ -109,6 +109,7 @@ test("records not newer than a client's snapshot are skipped for it", () => {
   g.setSubscription(s, z, 0b001, 5);
   g.gather(recs, batch([4, 5, 6, 7].map((q) => tick(Kind.LTP, "ZZZ", q))), TS);
   assert.is(g.ticks(s), 2);
+  assert.is(g.conflated(s), 2, "the two older ticks count as superseded");
 });
 
 test("a batch bigger than the output is taken in parts, every frame once", () => {

@@ -36,6 +36,7 @@ const EXTRA_RECV_TIME = 2;
 interface Subscriber {
   modes: number;
   afterSeq: number;
+  sinceSeq: number;
 }
 
 /**
@@ -148,11 +149,13 @@ export class FanoutGather {
   }
 
   /**
-   * Sets the modes (bit m-1 for mode m; 0 removes) at which `slot` receives symbol `id`;
-   * records with seq ≤ `afterSeq` are skipped for it (it got a snapshot that new). Returns
-   * false when a new entry would pass maxSubscriptions.
+   * Sets the modes (bit m-1 for mode m; 0 removes) at which `slot` receives symbol `id`.
+   * Records with seq ≤ `afterSeq` are skipped for it, counted as superseded (it was sent a
+   * value that new); `since: true` marks `afterSeq` as where the subscription starts (its
+   * first snapshot): records up to it are not the client's and not counted. Returns false
+   * when a new entry would pass maxSubscriptions.
    */
-  setSubscription(slot: number, id: number, modes: number, afterSeq = 0): boolean {
+  setSubscription(slot: number, id: number, modes: number, afterSeq = 0, since = false): boolean {
     this.checkSlot(slot);
     checkInt(id, 0, this.symbolCount - 1, "FanoutGather: symbol id");
     checkInt(modes, 0, 7, "FanoutGather: modes");
@@ -174,7 +177,7 @@ export class FanoutGather {
       this.entries++;
       this.slotIds[slot]!.add(id);
     }
-    subs.set(slot, { modes, afterSeq });
+    subs.set(slot, { modes, afterSeq, sinceSeq: since ? afterSeq : had?.sinceSeq ?? 0 });
     this.indexStale = true;
     return true;
   }
@@ -194,6 +197,8 @@ export class FanoutGather {
         u32[at + 1] = sub.modes;
         u32[at + 2] = sub.afterSeq % 4294967296;
         u32[at + 3] = Math.floor(sub.afterSeq / 4294967296);
+        u32[at + 4] = sub.sinceSeq % 4294967296;
+        u32[at + 5] = Math.floor(sub.sinceSeq / 4294967296);
         e++;
       }
     }

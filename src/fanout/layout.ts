@@ -30,15 +30,16 @@ export const GX_CONTEXT_BYTES = 96;
 /** A subscriber entry: which client, at which modes, and from which seq on. */
 export const GE_SLOT = 0;            // u32 client slot
 export const GE_MODES = 4;           // u32: bit (mode - 1) per mode subscribed
-export const GE_AFTER_SEQ = 8;       // u64: records with seq ≤ this are older than the snapshot the client got
-export const GE_BYTES = 16;
+export const GE_AFTER_SEQ = 8;       // u64: records with seq ≤ this are not newer than a value the client was sent: superseded, counted
+export const GE_SINCE_SEQ = 16;      // u64: records with seq ≤ this predate the subscription (its first snapshot): skipped, not counted
+export const GE_BYTES = 24;
 
 /** A client slot. */
 export const GC_FLAGS = 0;           // u32: GF_* bits (0: free)
 export const GC_OUT_START = 4;       // out: its frames in GX_OUT
 export const GC_OUT_BYTES = 8;       // out
 export const GC_TICKS = 12;          // out: ticks (messages; binary: records) in its frames this call
-export const GC_CONFLATED = 16;      // out: ticks superseded in its pending set this call (conflating)
+export const GC_CONFLATED = 16;      // out: ticks superseded this call (already pending while conflating, or not newer than a value it was sent)
 export const GC_PENDING = 20;        // out: symbols newly marked pending this call (conflating)
 export const GC_DIRTY = 24;          // in: offset of its pending bitmap (1 bit a symbol), when conflating
 export const GC_WORK = 28;           // scratch of the call

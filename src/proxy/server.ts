@@ -192,8 +192,12 @@ export class ProxyServer implements PumpSink {
     const copy = new Uint8Array(frames); // the view is reused by the next gather
     if (s.slow) {
       // drop-oldest and disconnect queue while slow (conflate makes no frames then).
-      const dropped = s.queue.push(copy, ticks);
-      s.dropped += dropped;
+      if (this.config.backpressure.policy === "disconnect" && s.queue.bytes + copy.length > this.config.backpressure.maxQueueBytes) {
+        s.dropped += ticks;
+        this.giveUp(s, `its queue passed ${this.config.backpressure.maxQueueBytes} bytes`);
+        return;
+      }
+      s.dropped += s.queue.push(copy, ticks);
       return;
     }
     s.pending.push(copy);
@@ -246,7 +250,7 @@ export class ProxyServer implements PumpSink {
           this.gather.setFlags(s.slot, this.flagsOf(s));
           for (const id of ids) {
             const held = s.held.get(id);
-            if (held) this.sendSnapshot(s, held);
+            if (held) this.sendSnapshot(s, held, false);
           }
         } else {
           s.delivered += s.queue.tickCount;
@@ -255,13 +259,22 @@ export class ProxyServer implements PumpSink {
           this.flushOne(s);
         }
       } else if (bp.policy === "disconnect" && now - s.slowSince > bp.maxLagMs) {
-        s.dropped += s.queue.tickCount;
-        s.queue.clear();
-        this.slowSessions.delete(s);
-        this.ctx.log?.(`client ${s.id} (${s.remote}) closed: slower than the feed for ${bp.maxLagMs} ms`);
-        s.ws.close(CLOSE_TOO_SLOW, "too slow");
+        this.giveUp(s, `slower than the feed for ${bp.maxLagMs} ms`);
       }
     }
+  }
+
+  /** Policy `disconnect`: what is queued counts as dropped, no more frames, close 4008 (then cut, if it does not read that either). */
+  private giveUp(s: Session, why: string): void {
+    if (s.givenUp) return;
+    s.givenUp = true;
+    s.dropped += s.queue.tickCount;
+    s.queue.clear();
+    this.slowSessions.delete(s);
+    this.gather.setFlags(s.slot, 0);
+    this.ctx.log?.(`client ${s.id} (${s.remote}) closed: ${why}`);
+    s.ws.close(CLOSE_TOO_SLOW, "too slow");
+    setTimeout(() => s.ws.terminate(), 2000).unref?.();
   }
 
   private flagsOf(s: Session): number {
@@ -490,7 +503,7 @@ export class ProxyServer implements PumpSink {
       message: "Subscription processing complete", broker,
     }, requestId));
     // The last value at once, then live ticks newer than it.
-    for (const held of snapshots) this.sendSnapshot(s, held);
+    for (const held of snapshots) this.sendSnapshot(s, held, true);
   }
 
   private subscribed(s: Session, held: HeldSymbol, mode: Mode): Record<string, unknown> {
@@ -500,14 +513,18 @@ export class ProxyServer implements PumpSink {
     };
   }
 
-  /** Sends the symbol's last value at the client's modes and moves its live feed past it. */
-  private sendSnapshot(s: Session, held: HeldSymbol): void {
+  /**
+   * Sends the symbol's last value at the client's modes and moves its live feed past it.
+   * `first`: the subscription starts here (older ticks were never the client's); else the
+   * value replaces ticks it missed (older ticks still to come count as superseded).
+   */
+  private sendSnapshot(s: Session, held: HeldSymbol, first: boolean): void {
     const at = this.snapshotAt;
     const bytes = this.ctx.cache.readInto(held.id, at);
     if (bytes === 0) return;
     const mem = this.ctx.mem;
     const seq = mem.u32[(at + L.OFF_SEQ) >>> 2]! + mem.u32[(at + L.OFF_SEQ + 4) >>> 2]! * 4294967296;
-    this.gather.setSubscription(s.slot, held.id, held.modes, seq);
+    this.gather.setSubscription(s.slot, held.id, held.modes, seq, first);
     const kind = mem.u8[at + L.OFF_KIND]!;
     if (s.binary) {
       const mode = 32 - Math.clz32(held.modes & ((1 << kind) - 1));

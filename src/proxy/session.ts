@@ -26,7 +26,7 @@ export interface ClientStats {
   readonly subscriptions: number;
   /** Ticks sent (JSON: messages; binary: records), snapshots included. */
   readonly delivered: number;
-  /** Ticks superseded by a newer value of the same symbol while the client was slow (conflate). */
+  /** Ticks superseded by a newer value of the same symbol that the client was sent instead (while slow under conflate, or older than a snapshot it got). */
   readonly conflated: number;
   /** Ticks dropped (drop-oldest; disconnect: what was queued when it was closed). */
   readonly dropped: number;
@@ -47,6 +47,8 @@ export class Session {
   dropped = 0;
   slow = false;
   slowSince = 0;
+  /** Closed for being too slow (policy disconnect): gets nothing more. */
+  givenUp = false;
   /** Frames of this round, written together after it. */
   readonly pending: Uint8Array[] = [];
   pendingTicks = 0;
