@@ -1,6 +1,7 @@
 import { TickwireError } from "../errors.js";
 import { compileCore, instantiateCore, type WasmSource } from "../wasm/load.js";
 import type { CoreExports } from "../wasm/exports.js";
+import "../wasm/webassembly.js"; // the WebAssembly types these declarations name, for projects without lib "dom"
 import { checkInt, checkOptions, describe, named } from "../validate.js";
 import { registerOwnership } from "./ownership.js";
 

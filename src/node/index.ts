@@ -22,7 +22,7 @@ export { createSystem, TickwireSystem, type SystemConfig, type SystemStats, type
 export { ProxyServer, type ProxyContext, type ProxyUpstream, type ProxyStats } from "../proxy/server.js";
 export { resolveProxyConfig, type ProxyConfig, type ResolvedProxyConfig } from "../proxy/config.js";
 export type { BackpressureConfig, BackpressurePolicy } from "../proxy/backpressure.js";
-export type { ClientStats } from "../proxy/session.js";
+export type { ClientStats } from "../proxy/stats.js";
 export { hashApiKey } from "../proxy/auth.js";
 export { FanoutPump, type PumpSink, type PumpStats } from "../fanout/pump.js";
 export { FanoutGather, ClientFlags, type FanoutGatherOptions } from "../fanout/gather.js";

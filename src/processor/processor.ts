@@ -1,6 +1,7 @@
 import type { Worker } from "node:worker_threads";
 import { TickwireError } from "../errors.js";
 import { TickwireMemory } from "../memory/shared-memory.js";
+import "../wasm/webassembly.js"; // the WebAssembly types these declarations name, for projects without lib "dom"
 import { SymbolTable } from "../memory/symbol-table.js";
 import { LastValueCache } from "../cache/last-value-cache.js";
 import { SymbolPartitioner } from "../partition/symbol-partitioner.js";

@@ -22,7 +22,8 @@ import { resolveProxyConfig, type ProxyConfig, type ResolvedProxyConfig } from "
 import {
   parseRequest, errorReply, withId, overallStatus, MODE_NAMES, DEPTH_LEVELS, type Request, type RequestId, type SymbolEntry,
 } from "./protocol.js";
-import { Session, type ClientStats, type HeldSymbol } from "./session.js";
+import { Session, type HeldSymbol } from "./session.js";
+import type { ClientStats } from "./stats.js";
 
 /** The feed as the proxy uses it: per-client reference counts, results per instrument after the upstream answered. */
 export interface ProxyUpstream {
@@ -81,6 +82,7 @@ export class ProxyServer implements PumpSink {
   private readonly snapshotAt: number;
   private readonly pingTimer: ReturnType<typeof setInterval>;
   private nextId = 1;
+  private boundPort = 0;
   private count = 0;
   private closing = false;
   private totals = { delivered: 0, conflated: 0, dropped: 0, refused: 0, unrenderable: 0 };
@@ -117,19 +119,28 @@ export class ProxyServer implements PumpSink {
       res.writeHead(426, { "content-type": "text/plain" }).end("tickwire: connect with WebSocket\n");
     });
     const server = new ProxyServer(ctx, c, http);
-    await new Promise<void>((resolve, reject) => {
-      http.once("error", reject);
-      http.listen(c.port, c.host, () => {
-        http.off("error", reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        http.once("error", reject);
+        http.listen(c.port, c.host, () => {
+          http.off("error", reject);
+          resolve();
+        });
       });
-    });
+    } catch (err) {
+      clearInterval(server.pingTimer);
+      const e = err as NodeJS.ErrnoException;
+      throw new TickwireError("ARGUMENT", `proxy: cannot listen on ${c.host}:${c.port}: ${e.code === "EADDRINUSE" ? "the port is in use (set proxy.port, or --port)" : e.message}`);
+    }
+    void server.port;
     return server;
   }
 
-  /** The port it listens on. */
+  /** The port it listens on (kept after close). */
   get port(): number {
-    return (this.http.address() as AddressInfo).port;
+    const address = this.http.address() as AddressInfo | null;
+    if (address) this.boundPort = address.port;
+    return this.boundPort;
   }
 
   /** ws://host:port (wss with TLS). */

@@ -6,6 +6,7 @@ import type { WebSocket } from "ws";
 import type { Mode } from "../feed/contract.js";
 import { FrameQueue } from "./backpressure.js";
 import { TokenBucket } from "./rate.js";
+import type { ClientStats } from "./stats.js";
 
 /** One symbol a client holds: its id in records and the modes (bits) it subscribed. */
 export interface HeldSymbol {
@@ -14,26 +15,6 @@ export interface HeldSymbol {
   readonly id: number;
   readonly decimals: number;
   modes: number;
-}
-
-/** Per-client counts (exact). */
-export interface ClientStats {
-  readonly id: string;
-  readonly remote: string;
-  readonly authenticated: boolean;
-  readonly format: "json" | "binary";
-  /** (symbol, mode) pairs held. */
-  readonly subscriptions: number;
-  /** Ticks sent (JSON: messages; binary: records), snapshots included. */
-  readonly delivered: number;
-  /** Ticks superseded by a newer value of the same symbol that the client was sent instead (while slow under conflate, or older than a snapshot it got). */
-  readonly conflated: number;
-  /** Ticks dropped (drop-oldest; disconnect: what was queued when it was closed). */
-  readonly dropped: number;
-  /** Whether it is slow now. */
-  readonly slow: boolean;
-  /** Bytes its socket holds unsent. */
-  readonly bufferedBytes: number;
 }
 
 export class Session {

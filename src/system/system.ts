@@ -13,7 +13,7 @@ import type { RingReader } from "../rings/ring.js";
 import { FanoutPump, type PumpSink } from "../fanout/pump.js";
 import { ProxyServer, type ProxyStats, type ProxyUpstream } from "../proxy/server.js";
 import type { ProxyConfig } from "../proxy/config.js";
-import type { ClientStats } from "../proxy/session.js";
+import type { ClientStats } from "../proxy/stats.js";
 import { RecordDecoder } from "../client/decode.js";
 import type { Tick, Instrument } from "../client/types.js";
 import { TickQueue } from "../client/tick-queue.js";

@@ -9,14 +9,15 @@
 // and return numbers only and the host lays out every region.
 import { instantiate } from "@assemblyscript/loader";
 import type { CoreExports } from "./exports.js";
+import "./webassembly.js"; // the WebAssembly types these declarations name, for projects without lib "dom"
 import { TickwireError } from "../errors.js";
 import { describe } from "../validate.js";
 
 /** The release build, beside this package's `build/` folder. */
-export const DEFAULT_WASM_URL = new URL("../../build/tickwire.wasm", import.meta.url);
+export const DEFAULT_WASM_URL: URL = new URL("../../build/tickwire.wasm", import.meta.url);
 
 /** Where the module's bytes come from: bytes, a URL (file:, http:, data:), or a fetch Response. */
-export type WasmSource = BufferSource | URL | Response;
+export type WasmSource = ArrayBuffer | ArrayBufferView | URL | Response;
 
 /**
  * Compiles the Wasm core. Compile once per process and hand the module to workers
