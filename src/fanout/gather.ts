@@ -7,7 +7,7 @@ import { TickwireError, errorFromStatus } from "../errors.js";
 import { TickwireMemory } from "../memory/shared-memory.js";
 import { SymbolTable } from "../memory/symbol-table.js";
 import { isCleanName } from "../format/text.js";
-import { checkInt, describe } from "../validate.js";
+import { checkInstance, checkInt, checkObject, describe } from "../validate.js";
 
 /** Options of a {@link FanoutGather}. */
 export interface FanoutGatherOptions {
@@ -64,6 +64,9 @@ export class FanoutGather {
   private indexStale = true;
 
   constructor(private readonly mem: TickwireMemory, private readonly symbols: SymbolTable, options: FanoutGatherOptions) {
+    checkInstance(mem, TickwireMemory, "FanoutGather: mem");
+    checkInstance(symbols, SymbolTable, "FanoutGather: symbols");
+    checkObject(options, "FanoutGather: options ({ maxClients, maxSubscriptions, broker })");
     this.maxClients = checkInt(options.maxClients, 1, 1_000_000, "FanoutGather: maxClients");
     this.maxSubscriptions = checkInt(options.maxSubscriptions, 1, 64_000_000, "FanoutGather: maxSubscriptions");
     const broker = isCleanName(options.broker) ? encoder.encode(options.broker) : undefined;
@@ -129,13 +132,17 @@ export class FanoutGather {
     this.freeSlots.push(slot);
   }
 
-  /** Sets a slot's ClientFlags. */
+  /** Sets a slot's ClientFlags (ACTIVE, BINARY, CONFLATING bits). */
   setFlags(slot: number, flags: number): void {
+    this.checkSlot(slot);
+    checkInt(flags, 0, ClientFlags.ACTIVE | ClientFlags.BINARY | ClientFlags.CONFLATING, "FanoutGather: flags (ClientFlags bits)");
     this.mem.u32[(this.clients + slot * G.GC_BYTES + G.GC_FLAGS) >>> 2] = flags;
   }
 
+  /** A slot's ClientFlags. */
   flags(slot: number): number {
-    return this.mem.u32[(this.clients + slot * G.GC_BYTES + G.GC_FLAGS) >>> 2]!;
+    this.checkSlot(slot);
+    return this.mem.u32[(this.clients + slot * G.GC_BYTES + G.GC_FLAGS) >>> 2]! & ~G.GF_TOUCHED;
   }
 
   /** The memory the gather works in. */
@@ -214,6 +221,9 @@ export class FanoutGather {
    * decimals not its symbol's) throws with its index: skip it and go on.
    */
   gather(src: number, bytes: number, timestampMs: number): number {
+    checkInt(bytes, 0, 0x7fffffff, "FanoutGather.gather: bytes");
+    this.mem.checkInside(src, bytes, 8, "FanoutGather.gather: src");
+    checkInt(timestampMs, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "FanoutGather.gather: timestampMs (ms since the epoch)");
     if (this.indexStale) this.rebuild();
     const u32 = this.mem.u32;
     const c = this.ctx >>> 2;
@@ -235,12 +245,15 @@ export class FanoutGather {
     return this.mem.u32[(this.ctx + G.GX_RECORDS) >>> 2]!;
   }
 
+  /** The i-th client with output in the last gather (0 ≤ i < touchedCount). */
   touchedSlot(i: number): number {
+    checkInt(i, 0, this.touchedCount - 1, "FanoutGather.touchedSlot: index (below touchedCount)");
     return this.mem.u32[(this.touched >>> 2) + i]!;
   }
 
   /** The slot's frames of the last gather (a view of shared memory: copy before the next gather). */
   frames(slot: number): Uint8Array {
+    this.checkSlot(slot);
     const at = (this.clients + slot * G.GC_BYTES) >>> 2;
     const start = this.out + this.mem.u32[at + (G.GC_OUT_START >>> 2)]!;
     return this.mem.u8.subarray(start, start + this.mem.u32[at + (G.GC_OUT_BYTES >>> 2)]!);
@@ -248,21 +261,25 @@ export class FanoutGather {
 
   /** Ticks in the slot's frames of the last gather. */
   ticks(slot: number): number {
+    this.checkSlot(slot);
     return this.mem.u32[(this.clients + slot * G.GC_BYTES + G.GC_TICKS) >>> 2]!;
   }
 
   /** Ticks the last gather superseded in the slot's pending set (conflating). */
   conflated(slot: number): number {
+    this.checkSlot(slot);
     return this.mem.u32[(this.clients + slot * G.GC_BYTES + G.GC_CONFLATED) >>> 2]!;
   }
 
   /** Symbols the last gather newly marked pending for the slot (conflating). */
   pending(slot: number): number {
+    this.checkSlot(slot);
     return this.mem.u32[(this.clients + slot * G.GC_BYTES + G.GC_PENDING) >>> 2]!;
   }
 
   /** The symbol ids pending for a conflating slot, clearing them. */
   takePending(slot: number): number[] {
+    this.checkSlot(slot);
     const ids: number[] = [];
     const base = (this.dirty >>> 2) + slot * this.dirtyWords;
     const u32 = this.mem.u32;

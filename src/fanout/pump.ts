@@ -5,8 +5,9 @@
 import { TickwireError } from "../errors.js";
 import { OFF_LENGTH, KIND_PADDING } from "../format/layout.js";
 import type { RingReader } from "../rings/ring.js";
-import type { FanoutGather } from "./gather.js";
-import type { TickwireMemory } from "../memory/shared-memory.js";
+import { FanoutGather } from "./gather.js";
+import { TickwireMemory } from "../memory/shared-memory.js";
+import { checkInstance, checkObject, describe } from "../validate.js";
 
 /** Where the pump's output goes. */
 export interface PumpSink {
@@ -51,7 +52,17 @@ export class FanoutPump {
     private readonly gather: FanoutGather | undefined,
     private readonly sink: PumpSink,
     private readonly clients: () => number = () => 1,
-  ) {}
+  ) {
+    checkInstance(mem, TickwireMemory, "FanoutPump: mem");
+    for (const [f, name] of [[readers, "readers"], [clients, "clients"]] as const) {
+      if (typeof f !== "function") throw new TickwireError("ARGUMENT", `FanoutPump: ${name} must be a function, got ${describe(f)}`);
+    }
+    if (gather !== undefined && !(gather instanceof FanoutGather)) throw new TickwireError("ARGUMENT", `FanoutPump: gather must be a FanoutGather or undefined, got ${describe(gather)}`);
+    checkObject(sink, "FanoutPump: sink");
+    for (const name of ["frames", "conflated", "afterRound"] as const) {
+      if (typeof sink[name] !== "function") throw new TickwireError("ARGUMENT", `FanoutPump: sink.${name} must be a function`);
+    }
+  }
 
   get stats(): PumpStats {
     return { ...this.counters };

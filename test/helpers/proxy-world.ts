@@ -66,7 +66,11 @@ export class RawClient {
   /** Waits for a message (after index `from`) matching `pred`. */
   async next(pred: (m: Json) => boolean, what: string, ms = 5000, from = 0): Promise<Json> {
     let found: Json | undefined;
-    await until(() => (found = this.messages.slice(from).find(pred)) !== undefined, what, ms);
+    let i = from;
+    await until(() => {
+      for (; i < this.messages.length; i++) if (pred(this.messages[i]!)) return (found = this.messages[i]) !== undefined;
+      return false;
+    }, what, ms);
     return found!;
   }
 
