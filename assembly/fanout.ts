@@ -56,6 +56,15 @@ function putHeader(p: usize, opcode: u32, n: u32): usize {
   return p + 10;
 }
 
+/** The client a subscriber entry gets frames for with this record (0: none — inactive, conflating, or the record is not newer than what it was sent). */
+// @ts-ignore: decorator
+@inline function frameClient(entry: usize, seq: u64, clients: usize): usize {
+  if (seq <= load<u64>(entry, GE_AFTER_SEQ)) return 0;
+  const client = clients + <usize>load<u32>(entry, GE_SLOT) * GC_BYTES;
+  const flags = load<u32>(client, GC_FLAGS);
+  return (flags & GF_ACTIVE) == 0 || (flags & GF_CONFLATING) != 0 ? 0 : client;
+}
+
 /** The highest mode in `modes` (bits) that a record of `kind` can serve, 0 if none. */
 // @ts-ignore: decorator
 @inline function binaryMode(modes: u32, kind: u32): u32 {
@@ -114,10 +123,9 @@ export function fanoutGather(ctx: usize): i32 {
       let need: usize = 0;
       for (let e = first; e < last; e++) {
         const entry = subEntries + e * GE_BYTES;
-        if (seq <= load<u64>(entry, GE_AFTER_SEQ)) continue;
-        const client = clients + <usize>load<u32>(entry, GE_SLOT) * GC_BYTES;
+        const client = frameClient(entry, seq, clients);
+        if (client == 0) continue;
         const flags = load<u32>(client, GC_FLAGS);
-        if ((flags & GF_ACTIVE) == 0 || (flags & GF_CONFLATING) != 0) continue;
         const modes = load<u32>(entry, GE_MODES);
         if (flags & GF_BINARY) {
           const m = binaryMode(modes, kind);
@@ -240,10 +248,9 @@ export function fanoutGather(ctx: usize): i32 {
     const seq = load<u64>(rec, OFF_SEQ);
     for (let e = first; e < last; e++) {
       const entry = subEntries + e * GE_BYTES;
-      if (seq <= load<u64>(entry, GE_AFTER_SEQ)) continue;
-      const client = clients + <usize>load<u32>(entry, GE_SLOT) * GC_BYTES;
+      const client = frameClient(entry, seq, clients);
+      if (client == 0) continue;
       const flags = load<u32>(client, GC_FLAGS);
-      if ((flags & GF_ACTIVE) == 0 || (flags & GF_CONFLATING) != 0) continue;
       const modes = load<u32>(entry, GE_MODES);
       let p = <usize>load<u32>(client, GC_WORK);
       if (flags & GF_BINARY) {
@@ -289,9 +296,8 @@ function fail(ctx: usize, index: u32, code: i32, clients: usize, touched: usize,
 function allRendered(index: u32, kind: u32, first: usize, last: usize, subEntries: usize, clients: usize, msgIndex: usize, seq: u64): bool {
   for (let e = first; e < last; e++) {
     const entry = subEntries + e * GE_BYTES;
-    if (seq <= load<u64>(entry, GE_AFTER_SEQ)) continue;
-    const flags = load<u32>(clients + <usize>load<u32>(entry, GE_SLOT) * GC_BYTES, GC_FLAGS);
-    if ((flags & GF_ACTIVE) == 0 || (flags & (GF_CONFLATING | GF_BINARY)) != 0) continue;
+    const client = frameClient(entry, seq, clients);
+    if (client == 0 || (load<u32>(client, GC_FLAGS) & GF_BINARY) != 0) continue;
     const modes = load<u32>(entry, GE_MODES);
     for (let m: u32 = 1; m <= kind; m++) {
       if ((modes & (1 << (m - 1))) != 0 && load<u32>(msgIndex + ((<usize>index * 3 + <usize>(m - 1)) << 3)) == NOT_RENDERED) return false;
