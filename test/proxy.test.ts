@@ -198,4 +198,19 @@ test("stats and per-client counts are exact: delivered equals what the client re
   assert.equal([mine!.conflated, mine!.dropped, mine!.slow], [0, 0, false]);
 });
 
+test("the same symbol twice in a request, or at a second mode: one upstream reference each, one snapshot per new mode", async () => {
+  const sim = system.feed as unknown as { modeOf(e: string, s: string): number };
+  const pick = instruments(system, 60)[59]!;
+  const c = await authed();
+  const twice = await c.request({ action: "subscribe", symbols: [pick, pick], mode: 1 });
+  assert.equal(twice.subscriptions.map((e: { status: string }) => e.status), ["success", "success"]);
+  assert.is(sim.modeOf(pick.exchange, pick.symbol), 1);
+  await c.request({ action: "subscribe", symbols: [pick], mode: 2 });
+  assert.is((await c.request({ action: "list_subscriptions" })).count, 2);
+  // One unsubscribe per mode ends the upstream subscription: no reference was left behind.
+  await c.request({ action: "unsubscribe", symbols: [pick], mode: 1 });
+  await c.request({ action: "unsubscribe", symbols: [pick], mode: 2 });
+  await until(() => sim.modeOf(pick.exchange, pick.symbol) === 0, "the instrument to stop streaming", 5000);
+});
+
 test.run();

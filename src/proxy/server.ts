@@ -448,6 +448,9 @@ export class ProxyServer implements PumpSink {
     const broker = this.ctx.upstream.broker;
     const results: Record<string, unknown>[] = new Array(entries.length);
     const asked: { index: number; request: SubscriptionRequest }[] = [];
+    // The same (symbol, mode) twice in one request is asked once (the upstream counts references).
+    const repeats: { index: number; of: number }[] = [];
+    const askedAt = new Map<string, number>();
     let pairs = s.pairs;
     entries.forEach((e, index) => {
       if (!e.ok) {
@@ -455,6 +458,13 @@ export class ProxyServer implements PumpSink {
         return;
       }
       const mode = e.mode ?? defaultMode;
+      const key = `${mode}:${e.exchange}:${e.symbol}`;
+      const earlier = askedAt.get(key);
+      if (earlier !== undefined) {
+        repeats.push({ index, of: earlier });
+        return;
+      }
+      askedAt.set(key, index);
       const id = this.ctx.symbols.find(e.exchange as ExchangeName, e.symbol);
       const held = id >= 0 ? s.held.get(id) : undefined;
       if (held && held.modes & (1 << (mode - 1))) {
@@ -474,7 +484,8 @@ export class ProxyServer implements PumpSink {
       await this.ctx.upstream.unsubscribe(asked.filter((_, k) => answers[k]?.ok).map((a) => a.request), s.id);
       return;
     }
-    const snapshots: HeldSymbol[] = [];
+    // Per symbol, the modes this request added: their last values follow the reply.
+    const snapshots = new Map<HeldSymbol, number>();
     asked.forEach(({ index, request }, k) => {
       const answer = answers[k];
       if (!answer?.ok) {
@@ -504,17 +515,18 @@ export class ProxyServer implements PumpSink {
         }
         held.modes |= bit;
         s.pairs++;
-        if (!snapshots.includes(held)) snapshots.push(held);
+        snapshots.set(held, (snapshots.get(held) ?? 0) | bit);
       }
       results[index] = this.subscribed(s, held, request.mode);
     });
+    for (const { index, of } of repeats) results[index] = results[of]!;
     const ok = results.filter((r) => r.status === "success").length;
     this.send(s, withId({
       type: "subscribe", status: overallStatus(ok, results.length - ok), subscriptions: results,
       message: "Subscription processing complete", broker,
     }, requestId));
     // The last value at once, then live ticks newer than it.
-    for (const held of snapshots) this.sendSnapshot(s, held, true);
+    for (const [held, modes] of snapshots) this.sendSnapshot(s, held, true, modes);
   }
 
   private subscribed(s: Session, held: HeldSymbol, mode: Mode): Record<string, unknown> {
@@ -527,9 +539,10 @@ export class ProxyServer implements PumpSink {
   /**
    * Sends the symbol's last value at the client's modes and moves its live feed past it.
    * `first`: the subscription starts here (older ticks were never the client's); else the
-   * value replaces ticks it missed (older ticks still to come count as superseded).
+   * value replaces ticks it missed (older ticks still to come count as superseded). `modes`:
+   * which of the held modes to send (the ones a subscribe just added).
    */
-  private sendSnapshot(s: Session, held: HeldSymbol, first: boolean): void {
+  private sendSnapshot(s: Session, held: HeldSymbol, first: boolean, modes = held.modes): void {
     const at = this.snapshotAt;
     const bytes = this.ctx.cache.readInto(held.id, at);
     if (bytes === 0) return;
@@ -538,7 +551,7 @@ export class ProxyServer implements PumpSink {
     this.gather.setSubscription(s.slot, held.id, held.modes, seq, first);
     const kind = mem.u8[at + L.OFF_KIND]!;
     if (s.binary) {
-      const mode = 32 - Math.clz32(held.modes & ((1 << kind) - 1));
+      const mode = 32 - Math.clz32(modes & ((1 << kind) - 1));
       if (mode === 0) return;
       const n = mode === 1 ? L.LTP_BYTES : mode === 2 ? L.QUOTE_BYTES : L.DEPTH_BYTES;
       const record = mem.u8.slice(at, at + n);
@@ -550,7 +563,7 @@ export class ProxyServer implements PumpSink {
       return;
     }
     for (let mode = 1; mode <= kind; mode++) {
-      if ((held.modes & (1 << (mode - 1))) === 0) continue;
+      if ((modes & (1 << (mode - 1))) === 0) continue;
       this.renderer.render(at, bytes, mode as Mode);
       s.ws.send(this.renderer.message(0).slice(), { binary: false });
       s.delivered++;
