@@ -203,4 +203,22 @@ test("graceful shutdown with clients connected: they are closed with 1001, the f
   }
 });
 
+test("a port in use: start() rejects with a clear error (no crash), cleans up, and the first server goes on", async () => {
+  const first = await startSystem();
+  try {
+    const second = await import("../src/node/index.js").then((m) => m.createSystem({ feed: { broker: "simulated", instruments: 50 }, processor: { workers: 1, maxSymbols: 1024 }, proxy: { port: first.port!, apiKeys: [KEY] } }));
+    try {
+      await second.start();
+      assert.unreachable("the second start must fail");
+    } catch (err) {
+      assert.match((err as Error).message, /in use/);
+    }
+    const c = await RawClient.auth(first.url!);
+    assert.is((await c.request({ action: "ping" })).type, "pong");
+    c.close();
+  } finally {
+    await first.stop();
+  }
+});
+
 test.run();

@@ -10,18 +10,23 @@ export function hashApiKey(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
 }
 
+/** Checks key lists (`<field>.apiKeys`: 8 to 256 characters each; `<field>.apiKeyHashes`: hex SHA-256), never quoting a key. */
+export function checkApiKeys(keys: unknown, hashes: unknown, field: string): void {
+  if (!Array.isArray(keys) || keys.some((k) => typeof k !== "string" || k.length < 8 || k.length > 256)) {
+    throw new TickwireError("ARGUMENT", `${field}.apiKeys must be an array of strings of 8 to 256 characters (values not shown)`);
+  }
+  if (!Array.isArray(hashes) || hashes.some((h) => typeof h !== "string" || !HEX_DIGEST.test(h))) {
+    throw new TickwireError("ARGUMENT", `${field}.apiKeyHashes must be an array of lowercase hex SHA-256 digests (64 characters)`);
+  }
+}
+
 /** A set of accepted API keys, held hashed. */
 export class ApiKeys {
   private readonly digests: Buffer[];
 
   /** `keys` in plain (hashed here, then forgotten) and `hashes` as hex SHA-256. */
   constructor(keys: readonly string[] = [], hashes: readonly string[] = []) {
-    if (!Array.isArray(keys) || keys.some((k) => typeof k !== "string" || k.length < 8 || k.length > 256)) {
-      throw new TickwireError("ARGUMENT", "proxy.apiKeys must be an array of strings of 8 to 256 characters (values not shown)");
-    }
-    if (!Array.isArray(hashes) || hashes.some((h) => typeof h !== "string" || !HEX_DIGEST.test(h))) {
-      throw new TickwireError("ARGUMENT", "proxy.apiKeyHashes must be an array of lowercase hex SHA-256 digests (64 characters)");
-    }
+    checkApiKeys(keys, hashes, "proxy");
     this.digests = [...keys.map(hashApiKey), ...hashes].map((h) => Buffer.from(h, "hex"));
   }
 

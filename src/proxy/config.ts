@@ -1,6 +1,7 @@
 // The proxy's settings, validated with messages that name the field at fault.
 import { TickwireError } from "../errors.js";
 import { checkInt, describe } from "../validate.js";
+import { checkApiKeys } from "./auth.js";
 import { resolveBackpressure, type BackpressureConfig, type ResolvedBackpressure } from "./backpressure.js";
 
 /** Settings of the WebSocket proxy (docs/PROTOCOL.md). Every field has a default. */
@@ -95,11 +96,14 @@ export function resolveProxyConfig(config: ProxyConfig | undefined, field = "pro
     }
     tls = { cert: c.tls.cert, key: c.tls.key };
   }
+  const apiKeys = c.apiKeys ?? [];
+  const apiKeyHashes = c.apiKeyHashes ?? [];
+  checkApiKeys(apiKeys, apiKeyHashes, field);
   return {
     host,
     port: checkInt(c.port ?? 8765, 0, 65535, `${field}.port`),
-    apiKeys: stringList(c.apiKeys, `${field}.apiKeys`) ?? [],
-    apiKeyHashes: stringList(c.apiKeyHashes, `${field}.apiKeyHashes`) ?? [],
+    apiKeys,
+    apiKeyHashes,
     userId,
     maxClients: checkInt(c.maxClients ?? 1000, 1, 100_000, `${field}.maxClients`),
     maxSubscriptionsPerClient: checkInt(c.maxSubscriptionsPerClient ?? 10_000, 1, 1_000_000, `${field}.maxSubscriptionsPerClient`),

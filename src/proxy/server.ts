@@ -83,6 +83,7 @@ export class ProxyServer implements PumpSink {
   private readonly pingTimer: ReturnType<typeof setInterval>;
   private nextId = 1;
   private boundPort = 0;
+  private listening = false;
   private count = 0;
   private closing = false;
   private totals = { delivered: 0, conflated: 0, dropped: 0, refused: 0, unrenderable: 0 };
@@ -101,6 +102,8 @@ export class ProxyServer implements PumpSink {
     // Compression off: frames are written pre-made, and deflate would cost more than it saves on ticks.
     this.wss = new WebSocketServer({ server: http, maxPayload: config.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
     this.wss.on("connection", (ws, req) => this.accept(ws, req));
+    // ws re-emits the HTTP server's errors: listen failures are start()'s to report, later ones are logged, never fatal.
+    this.wss.on("error", (err) => { if (this.listening) ctx.log?.(`proxy: ${err.message}`); });
     this.pingTimer = setInterval(() => this.pingAll(), config.pingIntervalMs);
     this.pingTimer.unref?.();
   }
@@ -132,6 +135,7 @@ export class ProxyServer implements PumpSink {
       const e = err as NodeJS.ErrnoException;
       throw new TickwireError("ARGUMENT", `proxy: cannot listen on ${c.host}:${c.port}: ${e.code === "EADDRINUSE" ? "the port is in use (set proxy.port, or --port)" : e.message}`);
     }
+    server.listening = true;
     void server.port;
     return server;
   }
