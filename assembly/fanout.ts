@@ -14,7 +14,7 @@ import {
 import {
   GX_SRC, GX_BYTES, GX_SYMTAB, GX_BROKER, GX_BROKER_LEN, GX_EXTRAS, GX_TIMESTAMP_MS, GX_SUB_INDEX, GX_SUB_ENTRIES,
   GX_SUB_SYMBOLS, GX_CLIENTS, GX_SCRATCH, GX_SCRATCH_BYTES, GX_MSG_INDEX, GX_MAX_RECORDS, GX_OUT, GX_OUT_BYTES,
-  GX_TOUCHED, GX_TOUCHED_COUNT, GX_CONSUMED, GX_STATUS, GX_RECORDS, GE_SLOT, GE_MODES, GE_AFTER_SEQ, GE_SINCE_SEQ, GE_BYTES,
+  GX_TOUCHED, GX_TOUCHED_COUNT, GX_CONSUMED, GX_STATUS, GX_RECORDS, GX_OUT_USED, GE_SLOT, GE_MODES, GE_AFTER_SEQ, GE_SINCE_SEQ, GE_BYTES,
   GC_FLAGS, GC_OUT_START, GC_OUT_BYTES, GC_TICKS, GC_CONFLATED, GC_PENDING, GC_DIRTY, GC_WORK, GC_BYTES,
   GF_ACTIVE, GF_BINARY, GF_CONFLATING, GF_TOUCHED, WS_HEADER_MAX,
 } from "../src/fanout/layout";
@@ -129,7 +129,11 @@ export function fanoutGather(ctx: usize): i32 {
         const modes = load<u32>(entry, GE_MODES);
         if (flags & GF_BINARY) {
           const m = binaryMode(modes, kind);
-          if (m != 0) need += <usize>modeBytes(m) + ((flags & GF_TOUCHED) == 0 ? <usize>WS_HEADER_MAX : 0);
+          if (m == 0) continue;
+          // The same rule as for JSON: a record that disagrees with its symbol is nobody's.
+          const bad = renderable(rec, m, capacity, entries);
+          if (bad != 0) return fail(ctx, index, bad, clients, touched, touchedCount);
+          need += <usize>modeBytes(m) + ((flags & GF_TOUCHED) == 0 ? <usize>WS_HEADER_MAX : 0);
           continue;
         }
         for (let m: u32 = 1; m <= kind; m++) {
@@ -279,6 +283,7 @@ export function fanoutGather(ctx: usize): i32 {
   store<u32>(ctx, touchedCount, GX_TOUCHED_COUNT);
   store<u32>(ctx, <u32>taken, GX_CONSUMED);
   store<u32>(ctx, records, GX_RECORDS);
+  store<u32>(ctx, <u32>(at - out), GX_OUT_USED);
   return <i32>touchedCount;
 }
 

@@ -158,6 +158,23 @@ test("a record whose exchange is not its symbol's is refused with its index; a c
   assert.is(g.touchedCount, 0);
 });
 
+test("a binary client is not sent a record that disagrees with its symbol either (refused with its index, as for JSON)", () => {
+  const g = new FanoutGather(mem, table, { maxClients: 2, maxSubscriptions: 4, broker: BROKER });
+  const b = table.intern("NSE", "BIN", 2);
+  const s = g.openSlot();
+  g.setFlags(s, ClientFlags.ACTIVE | ClientFlags.BINARY);
+  g.setSubscription(s, b, 0b001);
+  const bytes = batch([tick(Kind.LTP, "BIN", 1), tick(Kind.LTP, "BIN", 2)]);
+  mem.u8[recs + L.LTP_BYTES + L.OFF_PRICE_DECIMALS] = 3; // BIN has 2
+  try {
+    g.gather(recs, bytes, TS);
+    assert.unreachable("should throw");
+  } catch (err) {
+    assert.equal([(err as { code: string }).code, (err as { recordIndex: number }).recordIndex], ["DECIMALS", 1]);
+  }
+  assert.is(g.flags(s), ClientFlags.ACTIVE | ClientFlags.BINARY, "no stray bit left");
+});
+
 test("sdkAliases and receiveTime add their fields, as toClientJson does", () => {
   const g = new FanoutGather(mem, table, { maxClients: 2, maxSubscriptions: 4, broker: BROKER, sdkAliases: true, receiveTime: true });
   const f = table.intern("NSE", "FFF", 2);

@@ -3,7 +3,8 @@
 // THE PROPERTY. Random sequences of calls with hostile arguments run against a small world
 // (a fresh one per sequence, so that fast-check can shrink and replay): a 1 MiB TickwireMemory holding a SymbolTable (6 symbols interned), a LastValueCache, a
 // SymbolPartitioner, a RingPool with an spsc, an mpsc and a broadcast ring (a writer and a
-// reader of each), a BatchCodec, a JsonRenderer, views over the memory, and three user regions
+// reader of each), a BatchCodec, two JsonRenderers (plain; with sdkAliases and receiveTime),
+// a FanoutPump over the three readers (no gather), views over the memory, and three user regions
 // from allocate() (A: six valid records, B: the same batch in the stage form, C: empty). After
 // EACH call:
 //   1. it returned normally (and the result passes a cheap check of its documented job: an
@@ -56,6 +57,10 @@
 //     reader joins) and a new cursor;  LastValueCache.attach with a writerId: the writer
 //     table of the cache at that offset;  getters, get, owns, attach (new scratch only),
 //     pure functions (scalePrice, formatScaled, to/fromClientJson, readMessage, ...): nothing.
+//   - pollBatch: as poll;  pump.round: every ring's hdr and reader areas (a broadcast poll copy
+//     made lazily), and in the fan-out world the gather's areas (below);  render: that
+//     renderer's own areas ("renderer", "renderer.x", or "renderer#n" for one the fuzz made);
+//     resolveProxyConfig, hashApiKey, TickwireClient.connect, FanoutGather.bytesFor: nothing.
 //   - Noren (src/feed/noren/): map.set: "noren.map" (its index and entries);  parser.push and
 //     clear: "noren.parser" (context, scratch, frame buffer);  parser.parse: "noren.parser",
 //     "noren.map" (merged states, seqs) and the parser's output region;  slotOf, info,
@@ -66,7 +71,27 @@
 // object whose toString/valueOf/Symbol.toPrimitive throw; offsets into the static data, the
 // header, the region map, every tickwire structure and scratch area, free memory, past the
 // end, unaligned; next to good values (the user regions, a ring's current claim) so that the
-// success paths run too. Timeouts are 0..2 ms or invalid, never a valid long one.
+// success paths run too. Timeouts are 0..2 ms or invalid, never a valid long one. An option
+// documented as a boolean (sdkAliases, receiveTime, since) given anything else must be refused,
+// not coerced. Messages never hold a string given as an API key (resolveProxyConfig, hashApiKey,
+// TickwireClient.connect); a config with one bad field is refused naming that field; connect
+// refuses bad options before it makes a socket (the WebSocket class given counts and throws).
+// "fn:batch", the pump's sink and the world's rings' readers check that every batch pollBatch
+// hands over is whole records (a batch walked by its lengths could otherwise loop).
+//
+// THE FAN-OUT WORLD (a second property, FANOUT_RUNS sequences): the same world in 12 MiB plus a
+// FanoutGather (4 slots, 16 subscriptions; two slots open, JSON and binary, at the start; extra
+// fields drawn per world) that the pump feeds. Its ten areas are labelled from its context
+// ("gather.ctx", ".clients", ".touched", ".out", ".index", ".entries", ".dirty", ".scratch",
+// ".msgIndex", ".broker"). A model in plain JS (open slots, flags, subscriptions by symbol,
+// pending sets) checks every gather, the fuzz's and the pump's: the records taken, the clients
+// touched, each one's frames byte for byte (JSON: toClientJson's text with the gather's
+// options; binary: one frame of the records cut to its mode), ticks, conflated and pending
+// counts, frames() inside the output area and equal to output() at frameStart/frameBytes,
+// the batch unchanged (also when it throws), and the pump handing each sink those bytes.
+// After every call each slot's flags word is the model's (no GF_TOUCHED left by a refused
+// gather). Writes: gather: its areas except ".broker";  setFlags: the slot's flags word;
+// closeSlot: ".clients" and ".dirty";  takePending: ".dirty";  the rest: nothing.
 //
 // TWO MORE PROPERTIES, over random valid messages (every mode, prices m / 10^d with |m| < 2^51
 // at random decimals, u64/i64 fields up to their limits, optional fields absent or present):
@@ -74,6 +99,14 @@
 // m's), and writeMessage → readMessage gives back m exactly, the record decodes to the stage
 // form and encodes back to the same bytes, and JsonRenderer renders it byte for byte as
 // toClientJson does.
+//
+// The bugs found when pollBatch, the renderer's options, the fan-out and the proxy and client
+// entry points were added (pollBatch handing a scribbled-on ring's broken lengths, on which the
+// pump looped forever; FanoutPump taking readers() that are not RingReaders and a sink's
+// optional callbacks that are not functions; a slot closed twice handed to two clients;
+// setSubscription's afterSeq/since unchecked; boolean options coerced; bytesFor unchecked;
+// hashApiKey and lone surrogates; a backpressure typo ignored; a gather over its own memory,
+// which could loop forever in Wasm) have regression tests too.
 //
 // The six bugs this fuzzer found when it was written (exchangeName coercing its argument,
 // symbolsMoved walking unchecked entries, the loader passing bad input to WebAssembly, the
@@ -100,6 +133,12 @@ import { NorenTokenMap } from "../src/feed/noren/token-map.js";
 import { NorenParser } from "../src/feed/noren/parser.js";
 import type { InstrumentRow, LinkChange, LinkResult, UpstreamLink } from "../src/feed/contract.js";
 import { SimulatedAdapter, SymbolMaster, SubscriptionManager, FeedHealth, createUniverse, universeToCsv, scripKey, openAlgoSymbol } from "../src/index.js";
+import { FanoutGather, FanoutPump, ClientFlags, resolveProxyConfig, hashApiKey, type PumpSink } from "../src/node/index.js";
+import * as G from "../src/fanout/layout.js";
+import { TickwireClient } from "../src/client/index.js";
+import { parseFrames } from "./helpers/ws-frames.js";
+import { createHash } from "node:crypto";
+import { ApiKeys } from "../src/proxy/auth.js";
 
 const SEED = Number(process.env.TICKWIRE_FUZZ_SEED ?? 0x71c4);
 const RUNS = Number(process.env.TICKWIRE_FUZZ_RUNS ?? 300);
@@ -364,9 +403,19 @@ const brokerArb = fc.oneof(
   { weight: 1, arbitrary: fc.string({ maxLength: 70 }) },
   { weight: 1, arbitrary: hostile },
 );
+/** A boolean option: true, false, absent, or something else (which must be refused, not coerced). */
+const boolOptionArb = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(true, false, undefined) },
+  { weight: 1, arbitrary: fc.constantFrom(0, 1, "true", "false", "", null, new Boolean(false)) },
+  { weight: 1, arbitrary: hostile },
+);
 const clientOptionsArb = fc.oneof(
   { weight: 3, arbitrary: fc.record({ broker: brokerArb, timestampMs: fc.oneof(fc.integer(), fc.constantFrom(2 ** 53, -0, 1.5, "1", 1n)) }) },
   { weight: 1, arbitrary: fc.record({ broker: brokerArb, timestampMs: fc.integer(), mode: kindArb, other: fc.constantFrom(undefined, 1) }, { requiredKeys: ["broker", "timestampMs"] }) },
+  {
+    weight: 3, arbitrary: fc.record({ broker: fc.constantFrom("sim", ""), timestampMs: fc.integer(), mode: fc.constantFrom(undefined, 1, 2, 3), sdkAliases: boolOptionArb, receiveTime: boolOptionArb },
+      { requiredKeys: ["broker", "timestampMs"] }),
+  },
   { weight: 1, arbitrary: hostile },
 );
 
@@ -406,6 +455,308 @@ const jsonTextArb = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
   { weight: 1, arbitrary: hostile },
 );
+
+// ───────────────────────────── the fan-out world: a model of the gather ─────────────────────────────
+
+// The gather's 8 MiB output minimum needs a larger memory than the core world's: the fan-out
+// property runs in its own world of FANOUT_MEM_BYTES (the whole core world plus a gather).
+const FANOUT_MEM_BYTES = 12 << 20;
+const GATHER_CLIENTS = 4;
+const GATHER_SUBSCRIPTIONS = 16;
+const GATHER_BROKER = "fuzz-fanout";
+const FANOUT_RUNS = Math.max(20, Math.round(RUNS / 2));
+const decoder = new TextDecoder();
+type RendererOptions = { broker: string; sdkAliases?: unknown; receiveTime?: unknown };
+
+const snapBuffers = new Map<number, Buffer>();
+function snapBuffer(bytes: number): Buffer {
+  let b = snapBuffers.get(bytes);
+  if (!b) snapBuffers.set(bytes, (b = Buffer.allocUnsafe(bytes)));
+  return b;
+}
+
+interface SubModel { modes: number; afterSeq: bigint; sinceSeq: bigint }
+/** What one gather call should give one client. */
+interface SlotOut { json: string[]; binary: Uint8Array[]; ticks: number; conflated: number; pending: number }
+
+/**
+ * The gather's documented behaviour, in plain JS: open slots, flags, subscriptions (by symbol,
+ * as setSubscription keeps them) and each conflating slot's pending symbols.
+ */
+class GatherModel {
+  readonly open = new Set<number>();
+  readonly flags = new Map<number, number>();
+  readonly bySymbol = new Map<number, Map<number, SubModel>>();
+  readonly pending = new Map<number, Set<number>>();
+  entries = 0;
+
+  flagsOf(slot: number): number {
+    return this.flags.get(slot) ?? 0;
+  }
+
+  /** setSubscription's answer, applied. */
+  subscribe(slot: number, id: number, modes: number, afterSeq: number, since: boolean): boolean {
+    let subs = this.bySymbol.get(id);
+    const had = subs?.get(slot);
+    if (modes === 0) {
+      if (had && subs) {
+        subs.delete(slot);
+        if (subs.size === 0) this.bySymbol.delete(id);
+        this.entries--;
+      }
+      return true;
+    }
+    if (!had && this.entries >= GATHER_SUBSCRIPTIONS) return false;
+    if (!subs) this.bySymbol.set(id, (subs = new Map()));
+    if (!had) this.entries++;
+    subs.set(slot, { modes, afterSeq: BigInt(afterSeq), sinceSeq: since ? BigInt(afterSeq) : had?.sinceSeq ?? 0n });
+    return true;
+  }
+
+  close(slot: number): void {
+    for (const [id, subs] of [...this.bySymbol]) if (subs.has(slot)) this.subscribe(slot, id, 0, 0, false);
+    this.flags.delete(slot);
+    this.pending.delete(slot);
+    this.open.delete(slot);
+  }
+
+  takePending(slot: number): number[] {
+    const ids = [...(this.pending.get(slot) ?? [])].sort((a, b) => a - b);
+    this.pending.delete(slot);
+    return ids;
+  }
+
+  /**
+   * What the records of `batch` (a copy of the batch as it was before the call) give each client
+   * (the records before `stopAt`, when given, for a refused call: only the conflating clients'
+   * pending marks of those stay). Updates the pending sets; renders the JSON messages with
+   * toClientJson when `render`.
+   */
+  simulate(w: World, batch: Uint8Array, ts: number, stopAt = Infinity, render = true): Map<number, SlotOut> {
+    const out = new Map<number, SlotOut>();
+    const u8 = batch;
+    const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+    const options = w.gather!.options;
+    let index = 0;
+    for (let at = 0; at < batch.length && index < stopAt; index++) {
+      const length = dv.getUint16(at + L.OFF_LENGTH, true);
+      const kind = u8[at + L.OFF_KIND]!;
+      const id = dv.getUint32(at + L.OFF_SYMBOL_ID, true);
+      const seq = dv.getBigUint64(at + L.OFF_SEQ, true);
+      const rec = at;
+      at += length;
+      expect(length >= 64 && length % 64 === 0, `model: a record of ${length} bytes at ${rec} was taken`);
+      if (kind === L.KIND_PADDING) continue;
+      const subs = this.bySymbol.get(id);
+      if (!subs) continue;
+      for (const [slot, sub] of subs) {
+        const flags = this.flagsOf(slot);
+        if ((flags & ClientFlags.ACTIVE) === 0 || (sub.modes & ((1 << kind) - 1)) === 0) continue;
+        let o = out.get(slot);
+        if (!o) out.set(slot, (o = { json: [], binary: [], ticks: 0, conflated: 0, pending: 0 }));
+        if (seq <= sub.afterSeq) {
+          if (seq > sub.sinceSeq) o.conflated++;
+          continue;
+        }
+        if (flags & ClientFlags.CONFLATING) {
+          let set = this.pending.get(slot);
+          if (!set) this.pending.set(slot, (set = new Set()));
+          if (set.has(id)) o.conflated++;
+          else {
+            set.add(id);
+            o.pending++;
+          }
+          continue;
+        }
+        if (!render) continue;
+        if (flags & ClientFlags.BINARY) {
+          const m = 32 - Math.clz32(sub.modes & ((1 << kind) - 1));
+          const cut = u8.slice(rec, rec + recordBytes(m as Kind));
+          cut[L.OFF_LENGTH] = cut.length & 0xff;
+          cut[L.OFF_LENGTH + 1] = cut.length >>> 8;
+          cut[L.OFF_KIND] = m;
+          o.binary.push(cut);
+          o.ticks++;
+          continue;
+        }
+        for (let m = 1; m <= kind; m++) {
+          if ((sub.modes & (1 << (m - 1))) === 0) continue;
+          o.json.push(toClientJson(printedMessage(batch, rec, m as Kind, w.table), { broker: options.broker, timestampMs: ts, mode: m as Kind, sdkAliases: options.sdkAliases === true, receiveTime: options.receiveTime === true }));
+          o.ticks++;
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * The fan-out world's gather: every gather call (the fuzz's own and the pump's) is checked
+ * against the model — the records taken, the clients touched, each one's frames byte for byte
+ * (JSON: toClientJson's text; binary: the records cut to the client's mode) and its counts.
+ * A mismatch throws a plain Error: a finding, reported with the call.
+ */
+class OracleGather extends FanoutGather {
+  readonly model = new GatherModel();
+  constructor(private readonly w: World, readonly options: { maxClients: number; maxSubscriptions: number; broker: string; sdkAliases?: boolean; receiveTime?: boolean }) {
+    super(w.mem, w.table, options);
+  }
+
+  override gather(src: number, bytes: number, timestampMs: number): number {
+    // The batch as it is now: the gather must not change it (nor read it changed, were it to overlap its output).
+    const batch = isInt(src, 0, this.w.mem.byteLength) && isInt(bytes, 0, this.w.mem.byteLength - src) ? this.w.mem.u8.slice(src, src + bytes) : new Uint8Array(0);
+    const unchanged = () => {
+      if (batch.length > 0 && !Buffer.from(batch).equals(this.w.mem.u8.subarray(src, src + batch.length))) throw new Error(`the gather changed the batch it reads, [${src}, +${batch.length}) (${this.w.where(src)})`);
+    };
+    let took: number;
+    try {
+      took = super.gather(src, bytes, timestampMs);
+    } catch (e) {
+      unchanged();
+      // The records before a refused one were taken: their pending marks stay (nothing else does).
+      if (e instanceof TickwireError && e.recordIndex !== undefined) {
+        expect(isInt(e.recordIndex, 0, bytes / 64), `refused with recordIndex ${e.recordIndex} in a batch of ${bytes} bytes`);
+        this.model.simulate(this.w, batch, timestampMs, e.recordIndex, false);
+      }
+      throw e;
+    }
+    unchanged();
+    const want = this.model.simulate(this.w, batch.subarray(0, took), timestampMs);
+    expect(isInt(took, bytes > 0 ? 64 : 0, bytes) && took % 64 === 0, `gather took ${took} of ${bytes} bytes`);
+    let records = 0;
+    for (let at = 0; at < took; at += batch[at]! | (batch[at + 1]! << 8)) if (batch[at + L.OFF_KIND] !== L.KIND_PADDING) records++;
+    expect(this.records === records, `gather says it took ${this.records} records, the batch's ${took} bytes hold ${records}`);
+    const touched = Array.from({ length: this.touchedCount }, (_, i) => this.touchedSlot(i)).sort();
+    expect(JSON.stringify(touched) === JSON.stringify([...want.keys()].sort()), `touched slots ${JSON.stringify(touched)}, the model says ${JSON.stringify([...want.keys()].sort())}`);
+    if (STATS) {
+      for (const o of want.values()) {
+        count("gather.gather", "(json frames checked)", o.json.length);
+        count("gather.gather", "(binary records checked)", o.binary.length);
+        count("gather.gather", "(conflated/pending checked)", o.conflated + o.pending);
+      }
+    }
+    const all = this.output();
+    const [out, outEnd] = this.w.gatherArea("out");
+    expect(all.byteOffset === out && all.length === this.outputBytes && out + all.length <= outEnd, `output() is [${all.byteOffset}, +${all.length}), outputBytes ${this.outputBytes}, the output area [${out}, ${outEnd})`);
+    for (const [slot, o] of want) {
+      const frames = this.checkedFrames(slot);
+      const start = this.frameStart(slot);
+      expect(start + this.frameBytes(slot) <= all.length && Buffer.from(all.subarray(start, start + this.frameBytes(slot))).equals(frames), `slot ${slot}: output() at frameStart ${start}, frameBytes ${this.frameBytes(slot)} is not frames(${slot})`);
+      const got = { ticks: this.ticks(slot), conflated: this.conflated(slot), pending: this.pending(slot) };
+      const counts = { ticks: o.ticks, conflated: o.conflated, pending: o.pending };
+      expect(JSON.stringify(got) === JSON.stringify(counts), `slot ${slot}: counts ${JSON.stringify(got)}, the model says ${JSON.stringify(counts)}`);
+      const parsed = parseFrames(frames.slice());
+      if (this.model.flagsOf(slot) & ClientFlags.BINARY) {
+        const payload = Buffer.concat(o.binary);
+        expect(o.binary.length === 0 ? parsed.length === 0 : parsed.length === 1 && parsed[0]!.fin && parsed[0]!.opcode === 2 && Buffer.from(parsed[0]!.payload).equals(payload),
+          `slot ${slot} (binary): ${parsed.length} frame(s), not one binary frame of its ${o.binary.length} record(s) cut to its mode`);
+      } else {
+        const texts = parsed.map((f) => (f.fin && f.opcode === 1 ? decoder.decode(f.payload) : `<frame opcode ${f.opcode}>`));
+        for (let i = 0; i < Math.max(texts.length, o.json.length); i++) {
+          expect(texts[i] === o.json[i], `slot ${slot}: frame ${i} is ${texts[i]?.slice(0, 400)},\n  toClientJson gives ${o.json[i]?.slice(0, 400)}`);
+        }
+      }
+    }
+    return took;
+  }
+
+  /** frames(slot), checked to lie inside the gather's output area. */
+  checkedFrames(slot: number): Uint8Array {
+    const f = this.frames(slot);
+    const [out, end] = this.w.gatherArea("out");
+    expect(f.buffer === this.w.mem.buffer && f.byteOffset >= out && f.byteOffset + f.length <= end, `frames(${slot}) is [${f.byteOffset}, +${f.length}), not inside the output area [${out}, ${end})`);
+    return f;
+  }
+
+  /** The invariant after every call: each slot's flags word holds the model's flags, no stray bit. */
+  strayFlags(): string | undefined {
+    const [clients] = this.w.gatherArea("clients");
+    for (let slot = 0; slot < GATHER_CLIENTS; slot++) {
+      const raw = this.w.mem.u32[(clients + slot * G.GC_BYTES + G.GC_FLAGS) >>> 2]!;
+      if (raw !== this.model.flagsOf(slot)) return `slot ${slot}'s flags word is ${raw}${raw & G.GF_TOUCHED ? " (a stray GF_TOUCHED bit)" : ""}, the model says ${this.model.flagsOf(slot)}`;
+    }
+    return undefined;
+  }
+}
+
+/** The pump's sink: checks what it is handed; counts refusals (a loop would refuse forever). */
+class PumpLog {
+  /** What the pump's clients() answers. */
+  clients: unknown = 1;
+  refused = 0;
+  sink(w: World): PumpSink {
+    return {
+      frames: (slot, frames, ticks) => {
+        const g = w.gather!;
+        expect(g.model.open.has(slot) && (g.model.flagsOf(slot) & ClientFlags.ACTIVE) !== 0, `the pump sent frames to slot ${slot}, which is not an open, active slot`);
+        // (The pump may hand a view of the gather's output or of a copy of it.)
+        const f = g.checkedFrames(slot);
+        expect(Buffer.from(f).equals(frames) && ticks === g.ticks(slot), `the pump sent slot ${slot} ${frames.length} bytes with ${ticks} ticks, not the gather's ${f.length} with ${g.ticks(slot)}`);
+      },
+      conflated: (slot) => expect(w.gather!.model.open.has(slot), `the pump reported conflation for slot ${slot}, which is not open`),
+      afterRound: () => {},
+      batch: (src, bytes) => w.checkBatch("the pump's batch", src, bytes),
+      refused: (e) => {
+        expect(e instanceof TickwireError, "the pump reported a refusal that is not a TickwireError");
+        if (++this.refused > 1000) throw new Error("the pump refused more than 1000 records in one round: it loops");
+      },
+    };
+  }
+}
+
+/**
+ * Checks client JSON `text` rendered from `msg` with `options`: the extra fields (recv_time_ns
+ * right after timestamp; last_trade_quantity, avg_trade_price, change = ltp − close and
+ * change_percent right after oi) hold the right values, and without them the text is the plain
+ * rendering, which fromClientJson reads back.
+ */
+function checkClientJson(text: string, msg: MarketDataMessage, options: { broker: string; timestampMs: number; mode?: unknown; sdkAliases?: unknown; receiveTime?: unknown }): void {
+  JSON.parse(text);
+  const mode = (options.mode ?? msg.mode) as Kind;
+  let plain = text;
+  const ts = `"timestamp":${options.timestampMs === 0 ? 0 : options.timestampMs}`;
+  if (options.receiveTime === true) {
+    const extra = `,"recv_time_ns":${BigInt(msg.recvTimeNs ?? 0)}`;
+    expect(plain.includes(ts + extra), `no ${extra} after ${ts} in ${text}`);
+    plain = plain.replace(ts + extra, ts);
+  }
+  if (options.sdkAliases === true && mode >= Kind.QUOTE) {
+    const field = (name: string) => new RegExp(`"${name}":(-?[0-9.]+)`).exec(plain)?.[1];
+    const d = msg.priceDecimals;
+    const change = formatScaled(scalePrice(msg.ltp, d) - scalePrice(msg.close ?? 0, d), d);
+    const oi = `,"oi":${field("oi")}`;
+    const extra = `,"last_trade_quantity":${field("last_quantity")},"avg_trade_price":${field("average_price")},"change":${change},"change_percent":${field("percent_change")}`;
+    expect(plain.includes(oi + extra), `no ${extra} after ${oi} in ${text}`);
+    plain = plain.replace(oi + extra, oi);
+  }
+  const want = toClientJson(msg, { broker: options.broker, timestampMs: options.timestampMs, mode });
+  expect(plain === want, `without its extra fields the text is ${plain},\n  the plain rendering is ${want}`);
+  fromClientJson(plain);
+}
+
+/**
+ * The message a `mode` rendering of the record at `at` of `u8` prints, as readMessage reads it:
+ * the record cut to `mode`, with the fields no `mode` message prints made plain (the renderers
+ * check only what they print: a Quote's bid, a Depth's top of book may be anything there).
+ */
+function printedMessage(u8: Uint8Array, at: number, mode: Kind, table: SymbolTable): MarketDataMessage {
+  const n = recordBytes(mode);
+  const copy = u8.slice(at, at + n);
+  const dv = new DataView(copy.buffer);
+  dv.setUint16(L.OFF_LENGTH, n, true);
+  copy[L.OFF_KIND] = mode;
+  if (mode === Kind.QUOTE) for (const off of [L.OFF_BID, L.OFF_ASK, L.OFF_UPPER_CIRCUIT, L.OFF_LOWER_CIRCUIT]) dv.setBigInt64(off, 0n, true);
+  if (mode === Kind.DEPTH) {
+    dv.setBigInt64(L.OFF_BID, dv.getBigInt64(L.OFF_DEPTH_BIDS + L.LEVEL_OFF_PRICE, true), true);
+    dv.setBigInt64(L.OFF_ASK, dv.getBigInt64(L.OFF_DEPTH_ASKS + L.LEVEL_OFF_PRICE, true), true);
+    dv.setUint32(L.OFF_BID_QTY, dv.getUint32(L.OFF_DEPTH_BIDS + L.LEVEL_OFF_QTY, true), true);
+    dv.setUint32(L.OFF_ASK_QTY, dv.getUint32(L.OFF_DEPTH_ASKS + L.LEVEL_OFF_QTY, true), true);
+  }
+  return readMessage(new TickView(copy).wrap(0), table);
+}
+
+/** Whether an option documented as a boolean was given as something else (to be refused, not coerced). */
+const notBoolean = (v: unknown) => v !== undefined && typeof v !== "boolean";
 
 // ───────────────────────────── the world ─────────────────────────────
 
@@ -472,9 +823,11 @@ function sampleMessage(info: SymbolInfo, mode: Kind, i = 0): MarketDataMessage {
 class Guard {
   private readonly live: Buffer;
   private readonly snap: Buffer;
-  constructor(private readonly w: World) {
+  constructor(private readonly w: World, reuse = false) {
     this.live = Buffer.from(w.mem.buffer, 0, w.mem.byteLength);
-    this.snap = Buffer.allocUnsafe(w.mem.byteLength); // (Buffer.from(live) copies a shared buffer ~100× slower)
+    // (Buffer.from(live) copies a shared buffer ~100× slower.) The fan-out world's 12 MiB copy is
+    // kept from world to world (runs are sequential): touching a fresh one's pages costs ~40 ms.
+    this.snap = reuse ? snapBuffer(w.mem.byteLength) : Buffer.allocUnsafe(w.mem.byteLength);
     this.snap.set(this.live);
   }
 
@@ -564,6 +917,12 @@ class World {
   rings!: Record<RingName, RingSet>;
   codec!: BatchCodec;
   renderer!: JsonRenderer;
+  /** Every JsonRenderer made (the world's two and those the fuzz made), with the options it was given. */
+  renderers: { r: JsonRenderer; options: RendererOptions; label: string }[] = [];
+  /** The fan-out world only (FANOUT_MEM_BYTES): a gather checked against a model on every call. */
+  gather: OracleGather | undefined;
+  pump!: FanoutPump;
+  readonly pumpLog = new PumpLog();
   nmap!: NorenTokenMap;
   nparser!: NorenParser;
   sim!: SimulatedAdapter;
@@ -587,8 +946,9 @@ class World {
     this.probe = new TickView(mem.buffer);
   }
 
-  static async create(): Promise<World> {
-    const mem = await TickwireMemory.create({ bytes: MEM_BYTES, module: MODULE });
+  /** A fresh world; `fanout` (the gather's extra-field options) makes the fan-out world. */
+  static async create(fanout?: { sdkAliases: boolean; receiveTime: boolean }): Promise<World> {
+    const mem = await TickwireMemory.create({ bytes: fanout ? FANOUT_MEM_BYTES : MEM_BYTES, module: MODULE });
     const w = new World(mem);
     w.staticEnd = mem.core.staticEnd();
     w.mapStart = mem.base + 64;
@@ -627,6 +987,11 @@ class World {
     w.codec = new BatchCodec(mem);
     w.label = "renderer";
     w.renderer = new JsonRenderer(mem, w.table, { broker: "fuzz", bufferBytes: 8192 });
+    w.renderers.push({ r: w.renderer, options: { broker: "fuzz" }, label: "renderer" });
+    // A second renderer with both extra fields, so that their rendering is always in play.
+    w.label = "renderer.x";
+    const xOptions = { broker: "fuzz-x", bufferBytes: 8192, sdkAliases: true, receiveTime: true };
+    w.renderers.push({ r: new JsonRenderer(mem, w.table, xOptions), options: xOptions, label: "renderer.x" });
     w.label = "noren.map";
     w.nmap = NorenTokenMap.create(mem, 8, w.table);
     NOREN_ROWS.forEach((row, id) => w.nmap.set(row, id));
@@ -640,6 +1005,25 @@ class World {
     await w.sim.subscribe(SIM_UNIVERSE.map((r, i) => ({ exchange: r.exchange, symbol: r.symbol, mode: ((i % 3) + 1) as 1 | 2 | 3 })));
     const stage: Area = { at: stageAt, end: w.next(), label: "simulated feed's staging region" };
     w.subs = new SubscriptionManager({ master: SIM_MASTER, limits: { symbolsPerConnection: 3, connectionsPerAccount: 2, messagesPerSecond: 10, instrumentsPerMessage: 50 }, maxLinks: 2, openLink: (i) => new InstantLink(i) });
+    if (fanout) {
+      // The gather reserves ten areas; each is labelled by what the gather's context says it is.
+      w.label = "gather";
+      w.gather = new OracleGather(w, { maxClients: GATHER_CLIENTS, maxSubscriptions: GATHER_SUBSCRIPTIONS, broker: GATHER_BROKER, ...fanout });
+      w.labelGather();
+      // Two clients to start with (the fuzz opens, closes and changes them): JSON and binary.
+      for (const [flags, subs] of [[ClientFlags.ACTIVE, [[0, 0b111], [2, 0b011], [4, 0b010]]], [ClientFlags.ACTIVE | ClientFlags.BINARY, [[1, 0b110], [5, 0b001], [0, 0b010]]]] as const) {
+        const slot = w.gather.openSlot();
+        w.gather.setFlags(slot, flags);
+        w.gather.model.open.add(slot);
+        w.gather.model.flags.set(slot, flags);
+        for (const [id, modes] of subs) {
+          w.gather.setSubscription(slot, id, modes);
+          w.gather.model.subscribe(slot, id, modes, 0, false);
+        }
+      }
+    }
+    w.label = "pump";
+    w.pump = new FanoutPump(mem, () => RING_NAMES.map((r) => w.rings[r].r), w.gather, w.pumpLog.sink(w), () => w.pumpLog.clients as number);
     w.label = "setup";
     w.A = mem.allocate(REGION_BYTES);
     w.B = mem.allocate(REGION_BYTES);
@@ -668,7 +1052,7 @@ class World {
     w.views[1]!.wrap(w.B);
     w.views[4]!.wrap(0);
     w.label = "discarded";
-    w.guard = new Guard(w);
+    w.guard = new Guard(w, fanout !== undefined);
     return w;
   }
 
@@ -703,6 +1087,7 @@ class World {
       case "renderer.out": return this.renderer.out.byteOffset;
       case "table.scratch": case "cache.scratch": case "part.scratch": case "codec": return first(name);
     }
+    if (name.startsWith("gather.")) return first(name);
     const [kind, ringName] = name.split(".") as [string, RingName];
     const set = this.rings[ringName];
     const o = set.ring.offset;
@@ -732,6 +1117,11 @@ class World {
       }
       return v.index;
     }
+    // One level down (an options object holding a class or a callback): a copy, resolved.
+    if (typeof v === "object" && v !== null && (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype)
+      && Object.values(v).some((x) => x instanceof Ref || x instanceof Make)) {
+      return Array.isArray(v) ? v.map((x) => this.resolve(x)) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.resolve(x)]));
+    }
     return v;
   }
 
@@ -754,6 +1144,14 @@ class World {
       case "memory": return this.mem.memory;
       case "source": return this.source(arg);
       case "url": return new URL("file:///nonexistent/tickwire.wasm");
+      case "readers": return () => RING_NAMES.map((r) => this.rings[r].r);
+      case "readersMixed": return [this.rings.spsc.r, null];
+      case "gather": return this.gather;
+      case "sink": return this.pumpLog.sink(this);
+      case "socketClass": return CountingSocket;
+      case "outRecord": return this.recordInOutput();
+      case "openSlot": return [...(this.gather?.model.open ?? [])][0] ?? 0;
+      case "freeSlot": return Array.from({ length: GATHER_CLIENTS }, (_, i) => i).find((i) => !this.gather?.model.open.has(i)) ?? GATHER_CLIENTS - 1;
     }
     throw new Error(`harness: cannot make ${what}`);
   }
@@ -781,6 +1179,8 @@ class World {
       case "readMessage": return (offset: number | TickView) => { readMessage(offset instanceof TickView ? offset : this.probe.wrap(offset), this.table); };
       case "throw": return () => { throw new Sentinel(); };
       case "reenter": return () => { this.rings.spsc.r.poll(() => {}); };
+      case "reenterBatch": return () => { this.rings.spsc.r.pollBatch(() => {}); };
+      case "batch": return (offset: number, bytes: number) => { this.batchSeen = [offset, bytes]; this.checkBatch("pollBatch", offset, bytes); };
       case "load1": return () => 1;
       case "loadId": return (id: number) => id;
       case "loadNaN": return () => NaN;
@@ -835,6 +1235,59 @@ class World {
       case "module": return { memory: this.mem.memory, module: {} };
       default: return { memory: this.mem.memory };
     }
+  }
+
+  /** The batch the last "fn:batch" callback was handed. */
+  batchSeen: [number, number] | undefined;
+
+  /**
+   * Throws (a plain Error: a finding) unless [offset, offset + bytes) is whole records back to back
+   * (padding among them) inside a ring's data area or a reader's poll copy: what pollBatch promises.
+   */
+  checkBatch(who: string, offset: number, bytes: number): void {
+    expect(isInt(offset, 0, this.mem.byteLength) && isInt(bytes, 1, this.mem.byteLength), `${who} handed [${describeValue(offset)}, +${describeValue(bytes)})`);
+    const inside = this.areas.some((a) => (a.label.endsWith(".data") || a.label.endsWith(".r")) && offset >= a.at && offset + bytes <= a.end);
+    expect(inside, `${who} handed [${offset}, +${bytes}) (${this.where(offset)}), not inside a ring's data area or a reader's copy`);
+    const u8 = this.mem.u8;
+    for (let at = offset; at < offset + bytes;) {
+      const length = u8[at]! | (u8[at + 1]! << 8);
+      expect(length >= 64 && length % 64 === 0 && at + length <= offset + bytes, `${who} handed a batch of ${bytes} bytes that is not whole records: a record of ${length} bytes at +${at - offset}`);
+      at += length;
+    }
+  }
+
+  /** Names the gather's areas from its context (the area that points at the others). */
+  labelGather(): void {
+    const mine = this.areas.filter((a) => a.label === "gather");
+    const u32 = this.mem.u32;
+    const field = (at: number, f: number) => u32[(at + f) >>> 2]!;
+    const ctx = mine.find((a) => field(a.at, G.GX_SYMTAB) === this.table.offset && mine.some((b) => b.at === field(a.at, G.GX_CLIENTS)));
+    if (!ctx) throw new Error("harness: the gather's context was not found");
+    const names = new Map<number, string>([
+      [ctx.at, "gather.ctx"], [field(ctx.at, G.GX_CLIENTS), "gather.clients"], [field(ctx.at, G.GX_TOUCHED), "gather.touched"],
+      [field(ctx.at, G.GX_OUT), "gather.out"], [field(ctx.at, G.GX_SUB_INDEX), "gather.index"], [field(ctx.at, G.GX_SUB_ENTRIES), "gather.entries"],
+      [field(ctx.at, G.GX_SCRATCH), "gather.scratch"], [field(ctx.at, G.GX_MSG_INDEX), "gather.msgIndex"], [field(ctx.at, G.GX_BROKER), "gather.broker"],
+      [field(field(ctx.at, G.GX_CLIENTS), G.GC_DIRTY), "gather.dirty"],
+    ]);
+    for (const a of mine) a.label = names.get(a.at) ?? "gather.unknown";
+  }
+
+  /** An 8-aligned offset in the gather's output where a binary frame left a whole record (else the output's start). */
+  recordInOutput(): number {
+    const [out] = this.gatherArea("out");
+    const dv = new DataView(this.mem.buffer);
+    for (let at = out; at < out + 65536; at += 8) {
+      const length = dv.getUint16(at, true);
+      if ([0, 64, 192, 384][this.mem.u8[at + L.OFF_KIND]!] === length && this.mem.u8[at + L.OFF_VERSION] === L.FORMAT_VERSION) return at;
+    }
+    return out;
+  }
+
+  /** The gather's area `name` ("out", "clients", ...) as [start, end). */
+  gatherArea(name: string): Range {
+    const a = this.areas.find((x) => x.label === `gather.${name}`);
+    if (!a) throw new Error(`harness: no gather area ${name}`);
+    return [a.at, a.end];
   }
 
   /** Where `offset` is, in words. */
@@ -897,6 +1350,8 @@ interface Op {
   callbacks?: boolean;
   /** Checks a normal return against the documented job; throws what is wrong. */
   check?(w: World, result: any, ...args: any[]): void;
+  /** Checks a TickwireError it threw (its code, its message); throws what is wrong. */
+  error?(w: World, error: TickwireError, ...args: any[]): void;
   /** How often it is picked, relative to the default 4 (the loader's calls cost milliseconds). */
   weight?: number;
 }
@@ -1095,7 +1550,17 @@ op("writeMessage", [viewArb, messageArb, tableArb], {
 });
 op("toClientJson", [messageArb, clientOptionsArb], {
   run: (_w, msg, options) => toClientJson(msg, options),
-  check: (_w, s) => { JSON.parse(s); fromClientJson(s); },
+  check: (_w, s, msg, options) => {
+    expect(!notBoolean(options.sdkAliases) && !notBoolean(options.receiveTime), `accepted sdkAliases ${describeValue(options.sdkAliases)}, receiveTime ${describeValue(options.receiveTime)}: not booleans`);
+    checkClientJson(s, msg, options);
+  },
+});
+op("toClientJson (extra fields)", [validMessageArb, fc.record({ broker: fc.constantFrom("sim", "b".repeat(64)), timestampMs: fc.integer(), mode: fc.constantFrom(undefined, 1, 2, 3), sdkAliases: boolOptionArb, receiveTime: boolOptionArb }, { requiredKeys: ["broker", "timestampMs"] })], {
+  run: (_w, msg, options) => toClientJson(msg, options),
+  check: (_w, s, msg, options) => {
+    expect(!notBoolean(options.sdkAliases) && !notBoolean(options.receiveTime), `accepted sdkAliases ${describeValue(options.sdkAliases)}, receiveTime ${describeValue(options.receiveTime)}: not booleans`);
+    checkClientJson(s, msg, options);
+  },
 });
 op("fromClientJson", [jsonTextArb], {
   run: (_w, text) => fromClientJson(text),
@@ -1116,26 +1581,58 @@ for (const dir of ["encode", "decode"] as const) {
 op("new BatchCodec", [memArb], { run: (_w, mem) => new BatchCodec(mem), writes: () => ({ reserve: true }) });
 
 // JsonRenderer
-op("renderer.render", [fc.oneof(goodSrcArb, srcArb), fc.oneof(goodBytesArb, batchBytesArb), kindArb, fc.oneof(fc.constantFrom(undefined, 0, 1732500000000, -1), fc.integer(), hostile, fc.constantFrom(2 ** 53, -(2 ** 53)))], {
-  run: (w, src, bytes, mode, ts) => w.renderer.render(src, bytes, mode, ts),
-  writes: (w) => ({ ranges: w.labels("renderer") }),
-  check: (w, n, _src, bytes) => {
+// Renderer i (of the world's two — plain, and with both extra fields — and those made since):
+// every message equals toClientJson's text for the record with the renderer's options.
+const rendererOf = (w: World, i: number) => w.renderers[i % w.renderers.length]!;
+const renderSrcArb = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(new Ref("A", 0), new Ref("A", 0), new Ref("A", 640)) }, { weight: 1, arbitrary: goodSrcArb }, { weight: 1, arbitrary: srcArb });
+const renderBytesArb = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(BATCH_BYTES, 640, 64, 256) }, { weight: 1, arbitrary: goodBytesArb }, { weight: 1, arbitrary: batchBytesArb });
+op("renderer.render", [fc.nat(), renderSrcArb, renderBytesArb, fc.oneof({ weight: 4, arbitrary: fc.constantFrom(1, 2, 3) }, { weight: 1, arbitrary: kindArb }), fc.oneof(fc.constantFrom(undefined, 0, 1732500000000, -1), fc.integer(), hostile, fc.constantFrom(2 ** 53, -(2 ** 53)))], {
+  run: (w, i, src, bytes, mode, ts) => rendererOf(w, i).r.render(src, bytes, mode, ts),
+  writes: (w, i) => ({ ranges: w.labels(rendererOf(w, i).label) }),
+  check: (w, n, i, src, bytes, mode, ts) => {
+    const { r, options } = rendererOf(w, i);
     expect(isInt(n, 0, Math.max(0, bytes / 64)), `${n} records`);
-    for (let i = 0; i < n; i++) {
-      const m = w.renderer.message(i);
-      if (m.length === 0) continue;
-      const text = Buffer.from(m).toString("utf8");
-      JSON.parse(text);
-      fromClientJson(text);
+    for (let k = 0, at = src; k < n; k++) {
+      const m = r.message(k);
+      if (STATS && m.length > 0) count("renderer.render", options.sdkAliases || options.receiveTime ? "(messages with extra fields checked)" : "(plain messages checked)");
+      const kind = w.mem.u8[at + L.OFF_KIND]!;
+      const length = w.mem.u8[at]! | (w.mem.u8[at + 1]! << 8);
+      if (kind === L.KIND_PADDING || kind < mode) expect(m.length === 0, `message ${k} (a record of kind ${kind}) is not empty`);
+      else {
+        const text = decoder.decode(m);
+        const timestampMs = ts ?? Number(/"timestamp":(-?\d+)/.exec(text)?.[1]);
+        const msg = printedMessage(w.mem.u8, at, mode, w.table);
+        const want = toClientJson(msg, { broker: options.broker, timestampMs, mode, sdkAliases: options.sdkAliases === true, receiveTime: options.receiveTime === true });
+        expect(text === want, `message ${k} is ${text},\n  toClientJson gives ${want}`);
+        checkClientJson(text, msg, { broker: options.broker, timestampMs, mode, sdkAliases: options.sdkAliases, receiveTime: options.receiveTime });
+      }
+      at += length;
     }
   },
+  weight: 8,
 });
-op("renderer.message", [mix(fc.integer({ min: 0, max: 3 }), fc.constantFrom(-1, 8, 1.5))], { run: (w, i) => w.renderer.message(i), check: (_w, m) => expect(m instanceof Uint8Array, "not bytes") });
+op("renderer.message", [fc.nat(), mix(fc.integer({ min: 0, max: 3 }), fc.constantFrom(-1, 8, 1.5))], { run: (w, r, i) => rendererOf(w, r).r.message(i), check: (_w, m) => expect(m instanceof Uint8Array, "not bytes") });
 op("new JsonRenderer", [memArb, tableArb, fc.oneof(
-  fc.record({ broker: brokerArb, bufferBytes: fc.oneof(fc.integer({ min: 2112, max: 20000 }), fc.constantFrom(2111, 0, -1, NaN, 2 ** 30, 2 ** 30 + 1, "8192", undefined), hostile) }, { requiredKeys: [] }),
-  hostile,
+  {
+    weight: 4, arbitrary: fc.record({
+      broker: fc.oneof({ weight: 3, arbitrary: fc.constantFrom("sim", "fuzz-new") }, { weight: 2, arbitrary: brokerArb }),
+      bufferBytes: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 2112, max: 20000 }) }, { weight: 1, arbitrary: fc.constantFrom(2111, 0, -1, NaN, 2 ** 30, 2 ** 30 + 1, "8192", undefined) }, { weight: 1, arbitrary: hostile }),
+      sdkAliases: boolOptionArb, receiveTime: boolOptionArb,
+    }, { requiredKeys: ["broker"] }),
+  },
+  { weight: 1, arbitrary: hostile },
 )], {
   run: (_w, mem, table, options) => new JsonRenderer(mem, table, options), writes: () => ({ reserve: true }),
+  scratch: "renderer.new",
+  check: (w, made: JsonRenderer, _mem, table, options) => {
+    expect(!notBoolean(options.sdkAliases) && !notBoolean(options.receiveTime), `accepted sdkAliases ${describeValue(options.sdkAliases)}, receiveTime ${describeValue(options.receiveTime)}: not booleans`);
+    if (table !== w.table) return;
+    // Its areas become its own, and it renders with the others from now on.
+    const label = `renderer#${w.renderers.length}`;
+    for (const a of w.areas) if (a.label === "renderer.new") a.label = label;
+    w.renderers.push({ r: made, options, label });
+  },
+  weight: 6,
 });
 
 // Rings
@@ -1223,6 +1720,18 @@ op("helper: publish", [ringArb, fc.integer({ min: 1, max: 32 })], {
   },
   writes: (w, r) => ({ ranges: [...ringLabels(w, r, "hdr", "data", "meta", "w"), ...w.labels("table", "table.scratch")] }),
   weight: 8,
+});
+// Not an entry point: what a writer that scribbles on its ring after commit leaves (the data area
+// is the caller's): the length of the next unread record broken, so that readers meet it.
+op("helper: break the next unread record's length", [ringArb, fc.constantFrom(0, 1, 63, 65, 4096, 65535)], {
+  run: (w, r, length) => {
+    const set = w.rings[r as RingName];
+    if (set.r.read() === 0) return;
+    w.mem.u8[set.r.offset] = length & 0xff;
+    w.mem.u8[set.r.offset + 1] = length >>> 8;
+  },
+  writes: (w, r) => ({ ranges: ringLabels(w, r, "data", "r") }),
+  weight: 2,
 });
 op("reader.read", [ringArb], {
   run: (w, r) => w.rings[r as RingName].r.read(),
@@ -1586,6 +2095,372 @@ op("FeedHealth.create", [memArb, fc.oneof(fc.integer({ min: 1, max: 4 }), fc.con
   run: (_w, mem, n) => FeedHealth.create(mem, n), writes: () => ({ reserve: true }), weight: 1,
 });
 
+// RingReader.pollBatch: what poll may change (the ring's header and the reader's cursor and poll
+// copy; a re-entrant callback, the spsc reader's too). "fn:batch" checks what it is handed: whole
+// records back to back inside the ring's data area (spsc, mpsc) or the reader's copy (broadcast).
+const batchCbArb = fc.oneof({ weight: 5, arbitrary: makeArb("fn:batch", "fn:batch", "fn:batch", "fn:throw", "fn:nothing", "fn:reenter", "fn:reenterBatch") }, { weight: 1, arbitrary: hostile });
+op("reader.pollBatch", [ringArb, batchCbArb], {
+  run: (w, r, cb) => {
+    w.batchSeen = undefined;
+    return w.rings[r as RingName].r.pollBatch(cb);
+  },
+  writes: (w, r) => ({ ranges: [...ringLabels(w, r, "hdr", "r"), ...(r !== "spsc" ? ringLabels(w, "spsc", "hdr", "r") : [])], reserve: true }),
+  scratch: (r: RingName) => `${r}.r`, callbacks: true,
+  check: (w, n, r) => {
+    expect(isInt(n, -1, w.rings[r as RingName].ring.capacity), `${n}`);
+    if (w.batchSeen) expect(w.batchSeen[1] === n, `returned ${n}, but handed a batch of ${w.batchSeen[1]} bytes`);
+  },
+  weight: 6,
+});
+
+// The fan-out gather (src/fanout/gather.ts), hostile construction: the core world's 1 MiB
+// holds no gather (its output alone is 8 MiB), so a valid one ends in MEMORY here; the
+// fan-out property below runs a real one.
+const gatherOptionsArb = fc.oneof(
+  {
+    weight: 4, arbitrary: fc.record({
+      maxClients: mix(fc.integer({ min: 1, max: 8 }), fc.constantFrom(0, 1_000_001, 1e6, 2 ** 32)), maxSubscriptions: mix(fc.integer({ min: 1, max: 64 }), fc.constantFrom(0, 64_000_001, 64e6)),
+      broker: brokerArb, sdkAliases: boolOptionArb, receiveTime: boolOptionArb,
+    }, { requiredKeys: [] }),
+  },
+  { weight: 1, arbitrary: hostile },
+);
+op("new FanoutGather", [memArb, tableArb, gatherOptionsArb], {
+  run: (_w, mem, table, options) => new FanoutGather(mem, table, options),
+  writes: () => ({ reserve: true }),
+  check: (_w, _g, _m, _t, options) => expect(!notBoolean(options.sdkAliases) && !notBoolean(options.receiveTime), `accepted sdkAliases ${describeValue(options.sdkAliases)}, receiveTime ${describeValue(options.receiveTime)}: not booleans`),
+  weight: 2,
+});
+op("FanoutGather.bytesFor", [gatherOptionsArb, fc.oneof(fc.integer({ min: 1, max: 1 << 20 }), fc.constantFrom(0, -1, 1.5, 2 ** 24 + 1), hostile)], {
+  run: (_w, options, symbols) => FanoutGather.bytesFor(options, symbols),
+  check: (_w, n) => expect(Number.isSafeInteger(n) && n > 8 << 20, `${n} bytes`),
+});
+
+// The fan-out pump (src/fanout/pump.ts). Its construction refuses what is not what it documents;
+// a round reads the world's three rings (batch by batch, with pollBatch) into its gather — none
+// in the core world (then it only counts records), the checked one in the fan-out world — and
+// may change what pollBatch and gather may.
+const fnOr = (make: string) => fc.oneof({ weight: 4, arbitrary: makeArb(make) }, { weight: 1, arbitrary: hostile });
+const sinkArb = fc.oneof(
+  { weight: 3, arbitrary: makeArb("sink") },
+  {
+    weight: 2, arbitrary: fc.record({
+      frames: fnOr("fn:nothing"), conflated: fnOr("fn:nothing"), afterRound: fnOr("fn:nothing"), batch: fc.oneof(fc.constant(undefined), fnOr("fn:nothing")),
+      refused: fc.oneof(fc.constant(undefined), fnOr("fn:nothing")), nextFlushInMs: fc.oneof(fc.constant(undefined), fnOr("fn:load1")),
+    }, { requiredKeys: [] }),
+  },
+  { weight: 1, arbitrary: hostile },
+);
+// (A pump it makes runs a round at once: what its constructor let through must work.)
+op("new FanoutPump + round()", [memArb, fc.oneof(fnOr("readers"), fc.constant(undefined)), fc.oneof(fc.constant(undefined), makeArb("gather"), hostile), sinkArb, fc.oneof(fc.constant(undefined), fnOr("fn:load1"))], {
+  run: (_w, mem, readers, gather, sink, clients) => new FanoutPump(mem, readers, gather, sink, clients).round(),
+  writes: (w) => ({ ranges: [...allRingAreas(w), ...gatherWrites(w)], reserve: true }),
+  scratch: "bcast.r",
+  check: (_w, bytes) => expect(isInt(bytes, 0, 3 * 16 * RING_CAPACITY), `${bytes} bytes`),
+});
+const allRingAreas = (w: World): Range[] => RING_NAMES.flatMap((r) => ringLabels(w, r, "hdr", "r"));
+const gatherWrites = (w: World): Range[] => (w.gather ? ["ctx", "clients", "touched", "out", "index", "entries", "scratch", "msgIndex", "dirty"].map((a) => w.gatherArea(a)) : []);
+op("pump.round", [fc.oneof({ weight: 4, arbitrary: fc.constantFrom(1, 1, 3) }, { weight: 1, arbitrary: fc.constantFrom(0, NaN, -1) }, { weight: 1, arbitrary: hostile })], {
+  run: (w, clients) => {
+    w.pumpLog.clients = clients;
+    w.pumpLog.refused = 0;
+    return w.pump.round();
+  },
+  writes: (w) => ({ ranges: [...allRingAreas(w), ...gatherWrites(w)], reserve: true }),
+  scratch: "bcast.r",
+  check: (w, bytes) => expect(isInt(bytes, 0, 3 * 16 * RING_CAPACITY), `${bytes} bytes`),
+  weight: 6,
+});
+op("pump.round (readers() hostile)", [fc.oneof(hostile, fc.constantFrom([null], [5], ["spsc"], [{}], [[]]), makeArb("readersMixed", "mem"))], {
+  run: (w, readers) => new FanoutPump(w.mem, () => readers, undefined, w.pumpLog.sink(w)).round(),
+  writes: (w) => ({ ranges: allRingAreas(w), reserve: true }),
+  scratch: "bcast.r",
+});
+
+// The proxy's settings (src/proxy/config.ts) and API key hashing (src/proxy/auth.ts): a bad field is
+// an ARGUMENT error that names it, and no message ever holds a string given as an API key.
+// Keys of 8 to 256 characters are valid (apiKeys); the others must be refused, unquoted.
+const keyArb = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789_-"), minLength: 8, maxLength: 24 }).map((s) => `sk_${s}`) },
+  { weight: 1, arbitrary: fc.constantFrom("sk_short", `sk_${"x".repeat(253)}`, "sk_é€😀 key", 'sk_"quoted\\key"', "sk_\u0000nul-key") },
+);
+const badKeyArb = fc.constantFrom("sk_1234", `sk_${"x".repeat(254)}`, "sk_\ud800lone", "sk_lone\udc00");
+const hexDigestArb = keyArb.map((k) => createHash("sha256").update(k).digest("hex"));
+const PROXY_FIELDS: Record<string, [valid: fc.Arbitrary<unknown>, invalid: fc.Arbitrary<unknown>]> = {
+  host: [fc.constantFrom("127.0.0.1", "0.0.0.0", "::1", "localhost"), fc.constantFrom("", 5, [])],
+  port: [fc.constantFrom(0, 8765, 65535), fc.constantFrom(-1, 65536, 1.5, "8765", NaN)],
+  apiKeys: [fc.array(keyArb, { maxLength: 3 }), fc.oneof(keyArb.map((k) => [k, 5]), keyArb.map((k) => [null, k]), fc.tuple(keyArb, badKeyArb), keyArb, fc.constant({ 0: "sk_not_an_array_0" }))],
+  apiKeyHashes: [fc.array(hexDigestArb, { maxLength: 2 }), fc.oneof(keyArb.map((k) => [k, {}]), keyArb, hexDigestArb.map((h) => [h.toUpperCase()]), hexDigestArb.map((h) => [`${h}0`]))],
+  userId: [fc.constantFrom("tickwire", "u", "x".repeat(64)), fc.constantFrom("", "x".repeat(65), 7)],
+  maxClients: [fc.constantFrom(1, 1000, 100_000), fc.constantFrom(0, 100_001, 2.5, "10")],
+  maxSubscriptionsPerClient: [fc.constantFrom(1, 10_000), fc.constantFrom(0, 1_000_001, -5)],
+  maxSubscriptions: [fc.constantFrom(1, 16_000_000), fc.constantFrom(0, 16_000_001, Infinity)],
+  subscribeRatePerSecond: [fc.constantFrom(1, 50), fc.constantFrom(0, 1_000_001, 0.5)],
+  maxPayloadBytes: [fc.constantFrom(1024, 64 << 20), fc.constantFrom(1023, (64 << 20) + 1)],
+  authTimeoutMs: [fc.constantFrom(1, 15_000), fc.constantFrom(0, 3_600_001, -1)],
+  pingIntervalMs: [fc.constantFrom(10, 20_000), fc.constantFrom(9, 3_600_001)],
+  allowedOrigins: [fc.constantFrom(["https://a.example"], []), fc.constantFrom("https://a.example", [5], [null])],
+  tls: [fc.constant({ cert: "-----BEGIN CERTIFICATE-----", key: "-----BEGIN PRIVATE KEY-----" }), fc.constantFrom({ cert: 1, key: "k" }, { cert: "c" }, "pem", null, [])],
+  backpressure: [
+    fc.record({ policy: fc.constantFrom("conflate", "drop-oldest", "disconnect"), highWaterBytes: fc.constantFrom(1024, 1 << 20), maxQueueBytes: fc.constantFrom(1024, 1 << 30), maxLagMs: fc.constantFrom(1, 5000) }, { requiredKeys: [] }),
+    fc.oneof(
+      fc.constantFrom("conflate", null, [], 5),
+      fc.record({ policy: fc.constantFrom("CONFLATE", "drop", 1, null) }),
+      fc.record({ highWaterBytes: fc.constantFrom(1023, 2 ** 30 + 1, "1024") }),
+      fc.record({ maxQueueBytes: fc.constantFrom(0, 1.5) }),
+      fc.record({ maxLagMs: fc.constantFrom(0, 3_600_001) }),
+      fc.constant({ polcy: "drop-oldest" }),
+    ),
+  ],
+  coalesceMs: [fc.constantFrom(0, 1, 0.5, 1000), fc.constantFrom(-1, 1001, NaN, Infinity, "1")],
+  sdkAliases: [fc.constantFrom(true, false), fc.constantFrom(1, "true", null)],
+  receiveTime: [fc.constantFrom(true, false), fc.constantFrom(0, "false")],
+};
+const PROXY_FIELD_NAMES = Object.keys(PROXY_FIELDS);
+/**
+ * A valid config (some fields set) with at most one field made bad — from the field's list of
+ * invalid values (`strict`: it must be refused) or any hostile value (it may happen to be valid) —
+ * and the bad field's name ("" when the whole config is hostile).
+ */
+interface ProxyCase { config: unknown; bad: string | undefined; strict: boolean }
+const proxyConfigArb: fc.Arbitrary<ProxyCase> = fc.oneof(
+  {
+    weight: 6, arbitrary: fc.tuple(
+      fc.record(Object.fromEntries(PROXY_FIELD_NAMES.map((k) => [k, PROXY_FIELDS[k]![0]])), { requiredKeys: [] }),
+      fc.oneof(fc.constant(undefined), fc.constantFrom(...PROXY_FIELD_NAMES), fc.constantFrom("apikeys", "port ", "__proto__", "tlsKey")),
+      fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    ).chain(([config, bad, useHostile]): fc.Arbitrary<ProxyCase> => {
+      if (bad === undefined) return fc.constant({ config, bad, strict: false });
+      const invalid = PROXY_FIELDS[bad]?.[1] ?? fc.constant(1);
+      return (useHostile ? hostile : invalid).map((v) => ({ config: { ...config, [bad]: v }, bad, strict: !useHostile }));
+    }),
+  },
+  { weight: 1, arbitrary: fc.oneof(hostile, fc.constantFrom([], [{ port: 1 }], "port=1")).map((config) => ({ config, bad: "", strict: false })) },
+).map((c) => Object.assign(c, { [fc.toStringMethod]: () => `${describeValue(c.config)} (bad: ${c.bad === undefined ? "none" : c.bad || "all"})` }));
+/** Every string given as an API key (plain) or its hash, in a config. */
+function keysIn(config: unknown): string[] {
+  if (typeof config !== "object" || config === null) return [];
+  const c = config as { apiKeys?: unknown; apiKeyHashes?: unknown };
+  return [c.apiKeys, c.apiKeyHashes].flatMap((list) => (Array.isArray(list) ? list : typeof list === "string" ? [list] : typeof list === "object" && list !== null ? Object.values(list) : []))
+    .filter((k): k is string => typeof k === "string" && k.length > 0);
+}
+op("resolveProxyConfig", [proxyConfigArb, fc.constantFrom(undefined, "proxy", "system.proxy")], {
+  run: (_w, { config }, field) => (field === undefined ? resolveProxyConfig(config) : resolveProxyConfig(config, field)),
+  error: (_w, e: TickwireError, { config, bad }, field = "proxy") => {
+    expect(e.code === "ARGUMENT", `code ${e.code}, not ARGUMENT`);
+    for (const key of keysIn(config)) expect(!e.message.includes(key), `the message echoes an API key: ${e.message}`);
+    if (bad === "") expect(e.message.startsWith(field), `the message does not name ${field}: ${e.message}`);
+    else if (bad !== undefined) expect(e.message.includes(`${field}.${bad}`), `the message does not name ${field}.${bad}: ${e.message}`);
+  },
+  check: (_w, r, { config, bad, strict }: ProxyCase) => {
+    expect(!strict, `accepted ${describeValue(config)}: its ${bad} is not valid`);
+    expect(isInt(r.port, 0, 65535) && Array.isArray(r.apiKeys) && typeof r.sdkAliases === "boolean" && typeof r.receiveTime === "boolean", `resolved to ${describeValue(r)}`);
+  },
+});
+op("hashApiKey", [fc.oneof({ weight: 4, arbitrary: keyArb }, { weight: 1, arbitrary: fc.oneof(badKeyArb, fc.string({ maxLength: 20 }), fc.constantFrom("", "\ud800", "a\udc00", "\ufffd", new Uint8Array([1, 2]))) }, { weight: 1, arbitrary: hostile })], {
+  run: (_w, key) => hashApiKey(key),
+  error: (_w, e: TickwireError, key) => {
+    expect(e.code === "ARGUMENT", `code ${e.code}, not ARGUMENT`);
+    if (typeof key === "string" && key.length > 0) expect(!e.message.includes(key), `the message echoes the key: ${e.message}`);
+  },
+  check: (_w, h, key) => {
+    expect(typeof key === "string" && key.isWellFormed(), `hashed ${describeValue(key)}: not a string that round-trips through UTF-8`);
+    expect(h === createHash("sha256").update(key, "utf8").digest("hex"), `${h} is not the key's SHA-256`);
+  },
+});
+
+// TickwireClient.connect (src/client/): options are checked before any socket is made (the
+// WebSocket class given counts its constructions and throws, so a valid call fails FAILED at
+// once); no message holds the apiKey.
+class CountingSocket {
+  static made = 0;
+  constructor() {
+    CountingSocket.made++;
+    throw new Sentinel();
+  }
+}
+const clientConnectArb = fc.oneof(
+  {
+    weight: 6, arbitrary: fc.record({
+      url: mix(fc.constantFrom("ws://127.0.0.1:1/", "wss://example.invalid/feed?token=t0k", "ws://[::1]:8765"), fc.constantFrom("", "http://x/", "ws://x/#frag", "not a url", "ws://", "//x")),
+      apiKey: mix(keyArb, fc.constantFrom("", "sk_" as unknown)),
+      format: mix(fc.constantFrom("json", "binary", undefined), fc.constantFrom("JSON", "xml", 1)),
+      WebSocket: mix(makeArb("socketClass"), fc.constantFrom(undefined, "ws", {}), 8),
+      reconnect: mix(fc.constantFrom(true, false, undefined, { initialDelayMs: 10, maxDelayMs: 100 }, {}), fc.constantFrom({ initialDelayMs: 0 }, { initialDelayMs: 50, maxDelayMs: 10 }, { bogus: 1 }, "yes", 1, { maxDelayMs: NaN })),
+      requestTimeoutMs: mix(fc.constantFrom(undefined, 1, 50, 2 ** 31 - 1), fc.constantFrom(0, -1, NaN, Infinity, 2 ** 31, "100")),
+      queueLimit: mix(fc.constantFrom(undefined, 1, 10_000_000), fc.constantFrom(0, 10_000_001, 1.5)),
+      extra: fc.constantFrom(undefined, undefined, undefined, "sk_typo_field"),
+    }, { requiredKeys: ["url", "apiKey", "WebSocket"] }).map(({ extra, ...o }) => (extra === undefined ? o : { ...o, apikey: extra })),
+  },
+  { weight: 1, arbitrary: hostile },
+);
+op("TickwireClient.connect", [clientConnectArb], {
+  run: (_w, options) => {
+    const made = CountingSocket.made;
+    return TickwireClient.connect(options).then((c) => c, (e) => {
+      if (e instanceof TickwireError && e.code === "ARGUMENT" && CountingSocket.made !== made) throw new Error(`refused its options (${e.message}) after making a socket`);
+      throw e;
+    });
+  },
+  error: (_w, e: TickwireError, options) => {
+    const key = typeof options === "object" && options !== null ? (options as { apiKey?: unknown }).apiKey : undefined;
+    if (typeof key === "string" && key.length > 0) expect(!e.message.includes(key), `the message echoes the apiKey: ${e.message}`);
+    expect(e.code === "ARGUMENT" || e.code === "FAILED", `code ${e.code}`);
+  },
+  check: () => expect(false, "connected with a WebSocket class that cannot be constructed"),
+});
+
+// ───────────────────────────── the fan-out world's calls ─────────────────────────────
+
+// FanoutGather (src/fanout/gather.ts, assembly/fanout.ts) in the fan-out world: every gather is
+// checked against the model (OracleGather); after every call each slot's flags word holds the
+// model's flags (no GF_TOUCHED left behind, not even by a refused gather). What each may change:
+// openSlot, flags, setSubscription (kept in JS until the next gather), the getters: nothing;
+// setFlags: the slot's flags word; closeSlot: the client table and the pending bitmaps;
+// takePending: the pending bitmaps; gather: its own areas (context, client table, touched list,
+// output, subscriber index and entries, render scratch, message index, pending bitmaps) — never
+// the broker name, the symbol table, the batch it reads or anything else.
+const fanoutOps: Op[] = [];
+function fop(name: string, args: fc.Arbitrary<unknown>[], spec: Omit<Op, "name" | "args">): void {
+  fanoutOps.push({ name, args: args.length === 0 ? fc.constant([]) : fc.tuple(...args), ...spec });
+}
+const slotArb = fc.oneof(
+  { weight: 10, arbitrary: makeArb("openSlot", "openSlot", "openSlot", "freeSlot") },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: GATHER_CLIENTS - 1 }) },
+  { weight: 1, arbitrary: fc.constantFrom(GATHER_CLIENTS, -1, 1.5, 2 ** 32, "0", NaN, -0) },
+  { weight: 1, arbitrary: hostile },
+);
+const gatherIdArb = fc.oneof(
+  { weight: 10, arbitrary: fc.integer({ min: 0, max: 5 }) },
+  { weight: 1, arbitrary: fc.constantFrom(6, 31, 32, 63) },
+  { weight: 1, arbitrary: fc.constantFrom(64, -1, 2 ** 32 - 1, 0.5, "1") },
+  { weight: 1, arbitrary: hostile },
+);
+const modesArb = mix(fc.integer({ min: 0, max: 7 }), fc.constantFrom(8, 255, -1, 1.5, "3", 3n), 12);
+const afterSeqArb = fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom(undefined, undefined, 0, 999, 1000, 1002, 1005, 1500, 5000, 2 ** 53 - 1) },
+  { weight: 1, arbitrary: fc.constantFrom(2 ** 53, 2 ** 64 - 2048, 2 ** 64, -1, 1.5, NaN, Infinity, "5", 5n, null) },
+  { weight: 1, arbitrary: hostile },
+);
+const flagsArb = mix(fc.constantFrom(0, 1, 1, 3, 3, 5, 5, 7, 2, 4), fc.constantFrom(8, 9, 15, -1, 1.5, 2 ** 32 + 1, "1"), 10);
+const gatherSrcArb = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(new Ref("A", 0), new Ref("A", 0), new Ref("C", 0), new Ref("C", 0), new Ref("A", 640), new Ref("A", 64), new Ref("B", 0)) },
+  { weight: 1, arbitrary: fc.constantFrom(...RING_NAMES.map((r) => new Ref(`read.${r}`, 0)), ...RING_NAMES.map((r) => new Ref(`data.${r}`, 0))) },
+  { weight: 1, arbitrary: fc.constantFrom(...["ctx", "clients", "out", "scratch", "entries", "index", "broker", "msgIndex"].map((a) => new Ref(`gather.${a}`, 0))) },
+  { weight: 2, arbitrary: makeArb("outRecord") },
+  { weight: 2, arbitrary: srcArb },
+);
+const gatherBytesArb = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(BATCH_BYTES, BATCH_BYTES, 640, 64, 256, 896, 0) }, { weight: 2, arbitrary: batchBytesArb });
+const timestampArb = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(0, 1732500000000, -1, 2 ** 53 - 1, -(2 ** 53 - 1)) },
+  { weight: 1, arbitrary: fc.constantFrom(2 ** 53, 1.5, NaN, -0, "1", 1n, undefined) },
+  { weight: 1, arbitrary: hostile },
+);
+const gw = (w: World) => w.gather!;
+const gmodel = (w: World) => w.gather!.model;
+const slotWord = (w: World, slot: unknown): Range[] => (isInt(slot, 0, GATHER_CLIENTS - 1) ? [[w.gatherArea("clients")[0] + (slot as number) * G.GC_BYTES, w.gatherArea("clients")[0] + (slot as number) * G.GC_BYTES + 4]] : []);
+
+fop("gather.openSlot", [], {
+  run: (w) => gw(w).openSlot(),
+  check: (w, slot) => {
+    const m = gmodel(w);
+    if (slot === -1) return expect(m.open.size === GATHER_CLIENTS, `-1 with ${m.open.size} of ${GATHER_CLIENTS} slots open`);
+    expect(isInt(slot, 0, GATHER_CLIENTS - 1) && !m.open.has(slot), `slot ${slot}, which is ${m.open.has(slot) ? "open already: two clients would share it" : "not a slot"}`);
+    expect(gw(w).flags(slot) === 0 && ![...m.bySymbol.values()].some((s) => s.has(slot)) && gw(w).takePending(slot).length === 0, `slot ${slot} comes with flags, subscriptions or pending symbols`);
+    m.open.add(slot);
+  },
+  weight: 3,
+});
+fop("gather.closeSlot", [slotArb], {
+  run: (w, slot) => gw(w).closeSlot(slot),
+  writes: (w) => ({ ranges: [w.gatherArea("clients"), w.gatherArea("dirty")] }),
+  check: (w, _r, slot) => {
+    expect(gmodel(w).open.has(slot), `closed slot ${slot}, which is not open`);
+    gmodel(w).close(slot);
+    expect(gw(w).subscriptions === gmodel(w).entries, `${gw(w).subscriptions} subscriptions, the model has ${gmodel(w).entries}`);
+  },
+  weight: 2,
+});
+fop("gather.setFlags", [slotArb, flagsArb], {
+  run: (w, slot, flags) => gw(w).setFlags(slot, flags),
+  writes: (w, slot) => ({ ranges: slotWord(w, slot) }),
+  check: (w, _r, slot, flags) => {
+    expect(gmodel(w).open.has(slot), `set the flags of slot ${slot}, which is not open`);
+    gmodel(w).flags.set(slot, flags);
+  },
+  weight: 6,
+});
+fop("gather.flags", [slotArb], { run: (w, slot) => gw(w).flags(slot), check: (w, f, slot) => expect(f === gmodel(w).flagsOf(slot), `${f}, the model says ${gmodel(w).flagsOf(slot)}`) });
+fop("gather.setSubscription", [slotArb, gatherIdArb, modesArb, afterSeqArb, fc.oneof({ weight: 10, arbitrary: fc.constantFrom(undefined, true, false) }, { weight: 1, arbitrary: fc.constantFrom(0, 1, "true", null) }, { weight: 1, arbitrary: hostile })], {
+  run: (w, slot, id, modes, afterSeq, since) => gw(w).setSubscription(slot, id, modes, afterSeq, since),
+  check: (w, ok, slot, id, modes, afterSeq = 0, since = false) => {
+    expect(gmodel(w).open.has(slot), `subscribed slot ${slot}, which is not open`);
+    expect(Number.isInteger(afterSeq) && afterSeq >= 0 && afterSeq < 2 ** 64 && typeof since === "boolean", `accepted afterSeq ${describeValue(afterSeq)}, since ${describeValue(since)}`);
+    const want = gmodel(w).subscribe(slot, id, modes, afterSeq, since);
+    expect(ok === want, `answered ${ok}, the model says ${want}`);
+    expect(gw(w).subscriptions === gmodel(w).entries, `${gw(w).subscriptions} subscriptions, the model has ${gmodel(w).entries}`);
+  },
+  weight: 8,
+});
+fop("gather.gather", [gatherSrcArb, gatherBytesArb, timestampArb], {
+  run: (w, src, bytes, ts) => gw(w).gather(src, bytes, ts),
+  writes: (w) => ({ ranges: gatherWrites(w) }),
+  weight: 10,
+});
+fop("gather.touchedSlot/frames/ticks/conflated/pending", [fc.constantFrom("touchedSlot", "frames", "ticks", "conflated", "pending"), fc.oneof(slotArb, fc.integer({ min: 0, max: GATHER_CLIENTS }))], {
+  run: (w, which, i) => (which === "frames" ? gw(w).checkedFrames(i) : (gw(w) as unknown as Record<string, (i: unknown) => number>)[which]!(i)),
+  check: (w, r, which, i) => {
+    if (which === "touchedSlot") expect(i < gw(w).touchedCount && isInt(r, 0, GATHER_CLIENTS - 1), `touchedSlot(${i}) is ${r} (touchedCount ${gw(w).touchedCount})`);
+    else if (which !== "frames") expect(isInt(r, 0, 0xffffffff), `${r}`);
+  },
+  weight: 3,
+});
+fop("gather.frameStart/frameBytes/output", [fc.constantFrom("frameStart", "frameBytes", "output"), slotArb], {
+  run: (w, which, slot) => (which === "output" ? gw(w).output() : (gw(w) as unknown as Record<string, (s: unknown) => number>)[which]!(slot)),
+  check: (w, r, which) => {
+    if (which === "output") expect(r instanceof Uint8Array && r.byteOffset === w.gatherArea("out")[0] && r.length === gw(w).outputBytes, "not the output area's used part");
+    else expect(isInt(r, 0, w.gatherArea("out")[1] - w.gatherArea("out")[0]), `${r}`);
+  },
+});
+fop("gather.takePending", [slotArb], {
+  run: (w, slot) => gw(w).takePending(slot),
+  writes: (w) => ({ ranges: [w.gatherArea("dirty")] }),
+  check: (w, ids, slot) => {
+    const want = gmodel(w).takePending(slot);
+    expect(JSON.stringify(ids) === JSON.stringify(want), `${JSON.stringify(ids)}, the model says ${JSON.stringify(want)}`);
+  },
+  weight: 2,
+});
+fop("gather getters", [], {
+  run: (w) => [gw(w).touchedCount, gw(w).records, gw(w).subscriptions, gw(w).memory === w.mem, gw(w).maxClients, gw(w).maxSubscriptions],
+  check: (w, [touched, records, subs]) => expect(isInt(touched, 0, GATHER_CLIENTS) && isInt(records, 0, 1024) && subs === gmodel(w).entries, `touchedCount ${touched}, records ${records}, subscriptions ${subs}`),
+});
+// Not an entry point: the batch of A copied to C with one record broken (a symbol id past the
+// table or not interned, another exchange or decimals, a bad kind, length or version, a price
+// beyond ±(2^51 − 1), a lower seq), so that the gather meets records it must refuse or skip.
+const BREAKS = ["symbolId:6", "symbolId:63", "symbolId:64", "symbolId:4294967295", "exchange", "decimals", "kind", "length:0", "length:128", "length:4096", "version", "price", "seq", "none"] as const;
+fop("helper: the batch in C, one record broken", [fc.integer({ min: 0, max: 5 }), fc.constantFrom(...BREAKS)], {
+  run: (w, k, how: (typeof BREAKS)[number]) => {
+    const { u8 } = w.mem;
+    u8.copyWithin(w.C, w.A, w.A + BATCH_BYTES);
+    const at = w.C + RECORD_AT[k]!;
+    const dv = new DataView(w.mem.buffer);
+    const [what, n] = how.split(":") as [string, string | undefined];
+    switch (what) {
+      case "symbolId": dv.setUint32(at + L.OFF_SYMBOL_ID, Number(n), true); break;
+      case "exchange": u8[at + L.OFF_EXCHANGE] = u8[at + L.OFF_EXCHANGE] === 1 ? 2 : 1; break;
+      case "decimals": u8[at + L.OFF_PRICE_DECIMALS] = (u8[at + L.OFF_PRICE_DECIMALS]! + 1) % 10; break;
+      case "kind": u8[at + L.OFF_KIND] = 9; break;
+      case "length": dv.setUint16(at + L.OFF_LENGTH, Number(n), true); break;
+      case "version": u8[at + L.OFF_VERSION] = 7; break;
+      case "price": dv.setBigInt64(at + L.OFF_LTP, 2n ** 52n, true); break;
+      case "seq": dv.setBigUint64(at + L.OFF_SEQ, 1n, true); break;
+    }
+  },
+  writes: (w) => ({ ranges: [[w.C, w.C + BATCH_BYTES]] }),
+  weight: 4,
+});
+
 /** Checks the record at `at` with readMessage (the core's validation); returns its length. */
 function recordAt(w: World, at: number): number {
   const m = readMessage(w.probe.wrap(at), w.table);
@@ -1601,7 +2476,15 @@ class Call {
     return describeCall(this);
   }
 }
-const callArb: fc.Arbitrary<Call> = fc.oneof(...ops.map((o) => ({ weight: o.weight ?? 4, arbitrary: o.args.map((args) => new Call(o, args)) })));
+const callsOf = (list: readonly Op[]): fc.Arbitrary<Call> => fc.oneof(...list.map((o) => ({ weight: o.weight ?? 4, arbitrary: o.args.map((args) => new Call(o, args)) })));
+const callArb = callsOf(ops);
+// The fan-out world runs the gather's calls and the pump among the core calls that feed them:
+// rings filled, read and corrupted, records made, broken and moved, symbols interned.
+const FANOUT_ALSO = new Set([
+  "writer.tryClaim", "writer.commit", "helper: fill the claim", "helper: publish", "reader.read", "reader.release", "reader.poll", "reader.pollBatch",
+  "reader.unblock", "pump.round", "helper: break the next unread record's length", "view.set", "view.init", "view.setSymbol", "codec.decode", "codec.encode", "table.intern", "writeMessage",
+]);
+const fanoutCallArb = callsOf([...fanoutOps, ...ops.filter((o) => FANOUT_ALSO.has(o.name))]);
 
 /** A short rendering of any value (never dumps a memory's bytes). */
 function describeValue(v: unknown): string {
@@ -1622,6 +2505,16 @@ function describeCall(call: Call, resolved?: unknown[]): string {
 }
 
 type Verdict = "threw" | "job" | "memory" | "state" | "hang";
+
+/** TICKWIRE_FUZZ_STATS=1: how often each entry point of `list` ran and how it ended (then forgets them). */
+function printStats(list: readonly Op[]): void {
+  const names = new Set(list.map((o) => o.name));
+  for (const [name, outcomes] of [...stats].sort()) {
+    if (!names.has(name)) continue;
+    if (STATS) console.log(`  ${name}: ${[...outcomes].map(([k, n]) => `${k} ${k === "ms" ? n.toFixed(1) : n}`).join(", ")}`);
+    stats.delete(name);
+  }
+}
 
 const stats = new Map<string, Map<string, number>>();
 function count(op: string, outcome: string, n = 1): void {
@@ -1660,6 +2553,13 @@ async function exec(w: World, call: Call): Promise<void> {
   if (threw) {
     if (error instanceof TickwireError) {
       if (!CODES.has(error.code)) violations.push(["threw", `threw a TickwireError with code ${describeValue(error.code)}`]);
+      else if (op.error) {
+        try {
+          op.error(w, error, ...args);
+        } catch (e) {
+          violations.push(["job", `threw ${error.code} (${error.message}), but ${(e as Error).message}`]);
+        }
+      }
     } else if (!(op.callbacks && error instanceof Sentinel)) {
       const e = error as Error;
       violations.push(["threw", `threw ${e?.constructor?.name ?? typeof e}: ${e?.message ?? String(e)}\n${e?.stack?.split("\n").slice(1, 4).join("\n") ?? ""}`]);
@@ -1675,6 +2575,8 @@ async function exec(w: World, call: Call): Promise<void> {
   const writes = threw ? failure : success;
   const memory = w.guard.verify(writes.ranges ?? [], writes, nextBefore);
   if (memory) violations.push(["memory", memory]);
+  const stray = w.gather?.strayFlags();
+  if (stray) violations.push(["state", stray]);
 
   for (const [kind, text] of violations) throw new Error(`${describeCall(call, args)}: ${kind}: ${text}`);
 }
@@ -1697,10 +2599,28 @@ test("fuzz: every public call, hostile arguments: a result or a TickwireError, a
   const ms = performance.now() - t0;
   const never = ops.filter((o) => !stats.has(o.name)).map((o) => o.name);
   assert.equal(never, [], "every entry point was called");
-  if (STATS) {
-    for (const [name, outcomes] of [...stats].sort()) console.log(`  ${name}: ${[...outcomes].map(([k, n]) => `${k} ${k === "ms" ? n.toFixed(1) : n}`).join(", ")}`);
-  }
+  printStats(ops);
   console.log(`fuzz: ${calls} calls over ${RUNS} runs, ${ops.length} entry points, ${(ms / 1000).toFixed(1)} s (seed ${SEED})`);
+});
+
+test("fuzz: the fan-out gather and pump in a world of their own: every gather matches the model, nothing written outside what the call may change", async () => {
+  const t0 = performance.now();
+  let calls = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.record({ sdkAliases: fc.boolean(), receiveTime: fc.boolean() }), fc.array(fanoutCallArb, { minLength: 1, maxLength: 50, size: "max" }), async (extras, seq) => {
+      const w = await World.create(extras);
+      for (const call of seq) {
+        calls++;
+        await exec(w, call);
+      }
+    }),
+    { seed: SEED, numRuns: FANOUT_RUNS, includeErrorInReport: true },
+  );
+  const list = [...fanoutOps, ...ops.filter((o) => FANOUT_ALSO.has(o.name))];
+  const never = list.filter((o) => !stats.has(o.name)).map((o) => o.name);
+  assert.equal(never, [], "every fan-out entry point was called");
+  printStats(list);
+  console.log(`fuzz (fan-out): ${calls} calls over ${FANOUT_RUNS} runs, ${fanoutOps.length} entry points, ${((performance.now() - t0) / 1000).toFixed(1)} s (seed ${SEED})`);
 });
 
 test("fromClientJson(toClientJson(m)) gives back every field on the wire, for random valid messages", () => {
@@ -1872,6 +2792,138 @@ test("a Quote/Depth setter refuses a record that was re-made smaller through ano
   assert.is((await mustRefuse("depth.open = 5", () => { depth.open = 5; })).code, "KIND");
   assert.is((await mustRefuse("depth.setLevel(BUY, 2, 5, 7, 1)", () => depth.setLevel(Side.BUY, 2, 5, 7, 1))).code, "KIND");
   assert.equal(w.mem.u8.slice(w.C + 64, w.C + 384), past, "nothing written past the LTP record");
+});
+
+// ─────────── what the fuzzer found in the fan-out, proxy and client entry points: regression tests ───────────
+
+/** A memory with a 64-symbol table (RELIANCE interned), a FanoutGather, and one Quote record of RELIANCE. */
+async function gatherWorld(options: Partial<ConstructorParameters<typeof FanoutGather>[2]> = {}) {
+  const mem = await TickwireMemory.create({ bytes: FANOUT_MEM_BYTES, module: MODULE });
+  const table = SymbolTable.create(mem, 64);
+  const id = table.intern("NSE", "RELIANCE", 2);
+  const g = new FanoutGather(mem, table, { maxClients: 2, maxSubscriptions: 8, broker: "fuzz", ...options });
+  const at = mem.allocate(1024);
+  const bytes = writeMessage(new TickView(mem.buffer).wrap(at), sampleMessage(table.get(id), Kind.QUOTE), table);
+  return { mem, table, g, id, at, bytes };
+}
+
+test("pollBatch hands whole records only: a ring scribbled on after commit is LENGTH, and the pump stops on it instead of looping", async () => {
+  const w = await World.create();
+  const { r } = w.rings.spsc;
+  const at = w.rings.spsc.ring.offset + R.RING_HEADER_BYTES; // the setup's batch: LTP, QUOTE, DEPTH, ...
+  w.mem.u8[at + 64] = 0; // the second record's length: 0
+  w.mem.u8[at + 65] = 0;
+  let handed: number[] = [];
+  assert.is(r.pollBatch((offset, bytes) => { handed = [offset, bytes]; }), 64, "the whole record before the broken one");
+  assert.equal(handed, [at, 64]);
+  assert.is((await mustRefuse("pollBatch over a zero length", () => r.pollBatch(() => {}))).code, "LENGTH");
+  // The pump walks a batch by its lengths: a zero one looped forever. (Its sink here walks the
+  // batch first and throws a plain Error on a broken one, so a regression fails instead of hanging.)
+  assert.is((await mustRefuse("pump.round over a zero length", () => w.pump.round())).code, "LENGTH");
+});
+
+test("FanoutPump refuses readers() that are not RingReaders, and a sink's optional callbacks that are not functions (ARGUMENT, not a TypeError in round)", async () => {
+  const w = await World.create();
+  for (const readers of [NaN, null, [null], ["spsc"], w.mem]) {
+    const pump = new FanoutPump(w.mem, () => readers as never, undefined, w.pumpLog.sink(w));
+    assert.is((await mustRefuse(`round() with readers() = ${describeValue(readers)}`, () => pump.round())).code, "ARGUMENT");
+  }
+  const readers = () => RING_NAMES.map((r) => w.rings[r].r);
+  for (const name of ["batch", "refused", "nextFlushInMs"]) {
+    const sink = { ...w.pumpLog.sink(w), [name]: NaN };
+    assert.is((await mustRefuse(`new FanoutPump with sink.${name} NaN, then round()`, () => new FanoutPump(w.mem, readers, undefined, sink).round())).code, "ARGUMENT");
+  }
+});
+
+test("FanoutGather: a slot is used only while open — closed twice it was handed to two clients; a free slot took flags and subscriptions", async () => {
+  const { g, id } = await gatherWorld();
+  const s = g.openSlot();
+  g.closeSlot(s);
+  assert.is((await mustRefuse("closeSlot of a closed slot", () => g.closeSlot(s))).code, "HANDLE");
+  assert.is((await mustRefuse("setFlags of a free slot", () => g.setFlags(s, ClientFlags.ACTIVE))).code, "HANDLE");
+  assert.is((await mustRefuse("setSubscription of a free slot", () => g.setSubscription(s, id, 1))).code, "HANDLE");
+  const slots = [g.openSlot(), g.openSlot(), g.openSlot()];
+  assert.equal(slots.sort(), [-1, 0, 1], "two slots, each handed out once");
+  assert.equal([g.flags(0), g.flags(1), g.subscriptions], [0, 0, 0], "they come clean");
+});
+
+test("FanoutGather.setSubscription refuses an afterSeq or since it cannot keep (a bigint afterSeq made the next gather throw a TypeError; -1 silenced the client)", async () => {
+  const { g, id, at, bytes } = await gatherWorld();
+  const s = g.openSlot();
+  g.setFlags(s, ClientFlags.ACTIVE);
+  for (const [afterSeq, since] of [[5n, false], [-1, false], [NaN, false], [2 ** 64, false], ["5", false], [evil, false], [5, "yes"], [5, 1]]) {
+    assert.is((await mustRefuse(`setSubscription(slot, id, 1, ${describeValue(afterSeq)}, ${describeValue(since)})`, () => g.setSubscription(s, id, 1, afterSeq as never, since as never))).code, "ARGUMENT");
+  }
+  assert.is(g.setSubscription(s, id, 0b010, 2 ** 64 - 2048, false), true, "the largest u64 seq a number holds");
+  assert.is(g.setSubscription(s, id, 0b010, 999, true), true);
+  assert.is(g.gather(at, bytes, 0), bytes);
+  assert.is(g.ticks(s), 1, "the record (seq 1000) is newer than 999");
+});
+
+test("after a refused gather (EXCHANGE, with its record's index) no slot keeps GF_TOUCHED and the next gather is whole", async () => {
+  const w = await World.create({ sdkAliases: true, receiveTime: true });
+  const g = w.gather!;
+  w.mem.u8.copyWithin(w.C, w.A, w.A + BATCH_BYTES);
+  w.mem.u8[w.C + RECORD_AT[2]! + L.OFF_EXCHANGE] = 1; // record 2 (NFO:NIFTY24DECFUT, a JSON client's) says NSE
+  const e = await mustRefuse("gather over a record with another exchange", () => g.gather(w.C, BATCH_BYTES, 0));
+  assert.equal([e.code, e.recordIndex], ["EXCHANGE", 2]);
+  assert.is(g.strayFlags(), undefined, "both clients were touched by records 0 and 1, and are no longer marked");
+  assert.is(g.gather(w.A, BATCH_BYTES, 1732500000000), BATCH_BYTES); // checked against the model
+  assert.is(g.touchedCount, 2);
+  assert.is(g.strayFlags(), undefined);
+});
+
+test("FanoutGather.gather refuses a batch in its own memory (REGION): it wrote its context over the batch it was reading", async () => {
+  // (Over its output — whose place frames() shows — it overwrote records while reading them, and
+  // a record's length overwritten with 0 looped forever inside the Wasm call.)
+  const w = await World.create({ sdkAliases: false, receiveTime: false });
+  for (const area of ["ctx", "out", "clients", "scratch", "entries"]) {
+    const [at] = w.gatherArea(area);
+    const before = w.mem.u8.slice(at, at + BATCH_BYTES);
+    assert.is((await mustRefuse(`gather over its own ${area}`, () => w.gather!.gather(at, BATCH_BYTES, 0))).code, "REGION");
+    assert.equal(w.mem.u8.slice(at, at + BATCH_BYTES), before, `its ${area} is as it was`);
+  }
+  assert.is(w.gather!.gather(w.A, BATCH_BYTES, 0), BATCH_BYTES, "and a batch of the caller's is taken (checked against the model)");
+});
+
+test("sdkAliases/receiveTime must be booleans: the string 'false' turned the gather's fields on; the renderer and toClientJson ignored non-booleans", async () => {
+  const { mem, table } = await gatherWorld();
+  for (const bad of ["false", 1, null, new Boolean(true)]) {
+    for (const name of ["sdkAliases", "receiveTime"]) {
+      assert.is((await mustRefuse(`new FanoutGather({ ${name}: ${describeValue(bad)} })`, () => new FanoutGather(mem, table, { maxClients: 1, maxSubscriptions: 1, broker: "b", [name]: bad }))).code, "ARGUMENT");
+      assert.is((await mustRefuse(`new JsonRenderer({ ${name}: ${describeValue(bad)} })`, () => new JsonRenderer(mem, table, { broker: "b", [name]: bad }))).code, "ARGUMENT");
+      assert.is((await mustRefuse(`toClientJson({ ${name}: ${describeValue(bad)} })`, () => toClientJson(sampleMessage(table.get(0), Kind.QUOTE), { broker: "b", timestampMs: 0, [name]: bad }))).code, "ARGUMENT");
+    }
+  }
+});
+
+test("FanoutGather.bytesFor refuses options it cannot size (was NaN, or a TypeError)", async () => {
+  for (const [options, symbols] of [[{}, 64], [null, 64], [{ maxClients: 1, maxSubscriptions: 1 }, NaN], [{ maxClients: "1", maxSubscriptions: 1 }, 64]] as const) {
+    assert.is((await mustRefuse(`bytesFor(${describeValue(options)}, ${symbols})`, () => FanoutGather.bytesFor(options as never, symbols))).code, "ARGUMENT");
+  }
+  assert.ok(FanoutGather.bytesFor({ maxClients: 4, maxSubscriptions: 16 }, 64) > 8 << 20);
+});
+
+test("hashApiKey refuses a non-string or a lone surrogate (two keys had one digest), never quoting the key; so do the proxy's apiKeys, and ApiKeys.accepts a client's key", async () => {
+  // (A lone surrogate was hashed as U+FFFD: "sk_lone\ud800surrogate" and "sk_lone\ufffdsurrogate" had one digest.)
+  for (const key of [5, null, new Uint8Array(8), "sk_lone\ud800surrogate"]) {
+    const e = await mustRefuse(`hashApiKey(${describeValue(key)})`, () => hashApiKey(key as never));
+    assert.is(e.code, "ARGUMENT");
+    assert.not.match(e.message, "sk_lone");
+  }
+  const e = await mustRefuse("resolveProxyConfig({ apiKeys: [a lone surrogate] })", () => resolveProxyConfig({ apiKeys: ["sk_lone\udc00surrogate"] }));
+  assert.match(e.message, "proxy.apiKeys");
+  assert.not.match(e.message, "sk_lone");
+  // And a client's key with a lone surrogate does not pass for a configured key with U+FFFD there.
+  const keys = new ApiKeys(["sk_lone\ufffdsurrogate"]);
+  assert.equal([keys.accepts("sk_lone\ufffdsurrogate"), keys.accepts("sk_lone\ud800surrogate")], [true, false]);
+});
+
+test("resolveProxyConfig names a backpressure setting it does not know (a typo silently kept the default policy)", async () => {
+  const e = await mustRefuse("resolveProxyConfig({ backpressure: { polcy } })", () => resolveProxyConfig({ backpressure: { polcy: "drop-oldest" } as never }));
+  assert.is(e.code, "ARGUMENT");
+  assert.match(e.message, "proxy.backpressure.polcy");
+  assert.is(resolveProxyConfig({ backpressure: { policy: "drop-oldest" } }).backpressure.policy, "drop-oldest");
 });
 
 test.run();

@@ -54,6 +54,9 @@ export class JsonRenderer {
     if (!broker || broker.length > L.BROKER_MAX_BYTES) {
       throw new TickwireError("BROKER", `JsonRenderer: broker must be a string of at most ${L.BROKER_MAX_BYTES} UTF-8 bytes without quotes, backslashes, control characters or BOM, got ${describe(o.broker)}`);
     }
+    for (const name of ["sdkAliases", "receiveTime"] as const) {
+      if (o[name] !== undefined && typeof o[name] !== "boolean") throw new TickwireError("ARGUMENT", `JsonRenderer: options.${name} must be true or false, got ${describe(o[name])}`);
+    }
     this.brokerLen = broker.length;
     this.extras = ((o.sdkAliases === true ? 1 : 0) | (o.receiveTime === true ? 2 : 0)) << 8;
     this.broker = mem.reserve(L.BROKER_MAX_BYTES + 8, 8);

@@ -32,6 +32,13 @@ const MAX_RECORDS = 1024;
 const SCRATCH_BYTES = 2 << 20;
 const EXTRA_SDK_ALIASES = 1;
 const EXTRA_RECV_TIME = 2;
+/** The largest afterSeq: seqs are u64, and this is the largest double below 2^64. */
+const MAX_SEQ = 2 ** 64 - 2048;
+
+function checkFlag(v: unknown, what: string): boolean {
+  if (v !== undefined && typeof v !== "boolean") throw new TickwireError("ARGUMENT", `${what} must be true or false, got ${describe(v)}`);
+  return v === true;
+}
 
 interface Subscriber {
   modes: number;
@@ -59,6 +66,10 @@ export class FanoutGather {
   private readonly symbolCount: number;
   private readonly bySymbol = new Map<number, Map<number, Subscriber>>();
   private readonly freeSlots: number[] = [];
+  // 1 while a slot is open (between openSlot and closeSlot): a slot closed twice would be handed to two clients.
+  private readonly openSlots: Uint8Array;
+  // [start, end) of each area this gather reserved: a batch overlapping one would be written while it is read.
+  private readonly own: number[] = [];
   private readonly slotIds: Set<number>[] = [];
   private entries = 0;
   private indexStale = true;
@@ -71,6 +82,8 @@ export class FanoutGather {
     this.maxSubscriptions = checkInt(options.maxSubscriptions, 1, 64_000_000, "FanoutGather: maxSubscriptions");
     const broker = isCleanName(options.broker) ? encoder.encode(options.broker) : undefined;
     if (!broker || broker.length > L.BROKER_MAX_BYTES) throw new TickwireError("BROKER", `FanoutGather: broker must be a clean name of at most ${L.BROKER_MAX_BYTES} bytes, got ${describe(options.broker)}`);
+    const extras = (checkFlag(options.sdkAliases, "FanoutGather: sdkAliases") ? EXTRA_SDK_ALIASES : 0) | (checkFlag(options.receiveTime, "FanoutGather: receiveTime") ? EXTRA_RECV_TIME : 0);
+    this.openSlots = new Uint8Array(this.maxClients);
     this.symbolCount = symbols.capacity;
     this.dirtyWords = Math.ceil(this.symbolCount / 32);
     // Every call's output must hold one record's frames for every client: 3 modes of the largest message.
@@ -85,13 +98,17 @@ export class FanoutGather {
     const scratch = mem.reserve(SCRATCH_BYTES, 64);
     const msgIndex = mem.reserve(MAX_RECORDS * 24, 64);
     const brokerAt = mem.reserve(L.BROKER_MAX_BYTES + 8, 8);
+    this.own.push(this.ctx, this.ctx + G.GX_CONTEXT_BYTES, this.clients, this.clients + this.maxClients * G.GC_BYTES,
+      this.touched, this.touched + this.maxClients * 4, this.out, this.out + this.outBytes, this.subIndex, this.subIndex + (this.symbolCount + 1) * 4,
+      this.subEntries, this.subEntries + this.maxSubscriptions * G.GE_BYTES, this.dirty, this.dirty + this.maxClients * this.dirtyWords * 4,
+      scratch, scratch + SCRATCH_BYTES, msgIndex, msgIndex + MAX_RECORDS * 24, brokerAt, brokerAt + L.BROKER_MAX_BYTES + 8);
     mem.u8.set(broker, brokerAt);
     const u32 = mem.u32;
     const c = this.ctx >>> 2;
     u32[c + (G.GX_SYMTAB >>> 2)] = symbols.offset;
     u32[c + (G.GX_BROKER >>> 2)] = brokerAt;
     u32[c + (G.GX_BROKER_LEN >>> 2)] = broker.length;
-    u32[c + (G.GX_EXTRAS >>> 2)] = (options.sdkAliases ? EXTRA_SDK_ALIASES : 0) | (options.receiveTime ? EXTRA_RECV_TIME : 0);
+    u32[c + (G.GX_EXTRAS >>> 2)] = extras;
     u32[c + (G.GX_SUB_INDEX >>> 2)] = this.subIndex;
     u32[c + (G.GX_SUB_ENTRIES >>> 2)] = this.subEntries;
     u32[c + (G.GX_SUB_SYMBOLS >>> 2)] = this.symbolCount;
@@ -113,6 +130,10 @@ export class FanoutGather {
 
   /** Memory a gather with these options reserves, bytes (to size the shared memory). */
   static bytesFor(options: Pick<FanoutGatherOptions, "maxClients" | "maxSubscriptions">, symbols: number): number {
+    checkObject(options, "FanoutGather.bytesFor: options ({ maxClients, maxSubscriptions })");
+    checkInt(options.maxClients, 1, 1_000_000, "FanoutGather.bytesFor: maxClients");
+    checkInt(options.maxSubscriptions, 1, 64_000_000, "FanoutGather.bytesFor: maxSubscriptions");
+    checkInt(symbols, 1, 1 << 24, "FanoutGather.bytesFor: symbols (the symbol table's capacity)");
     const out = Math.max(8 << 20, options.maxClients * 3 * (L.JSON_MESSAGE_MAX_BYTES + L.BROKER_MAX_BYTES + 16) + (1 << 20));
     return out + SCRATCH_BYTES + MAX_RECORDS * 24 + options.maxClients * (G.GC_BYTES + 4 + Math.ceil(symbols / 32) * 4)
       + (symbols + 1) * 4 + options.maxSubscriptions * G.GE_BYTES + 64 * 1024;
@@ -120,21 +141,24 @@ export class FanoutGather {
 
   /** A free client slot (flags 0), or -1 when all are taken. */
   openSlot(): number {
-    return this.freeSlots.pop() ?? -1;
+    const slot = this.freeSlots.pop() ?? -1;
+    if (slot >= 0) this.openSlots[slot] = 1;
+    return slot;
   }
 
-  /** Frees a slot: its subscriptions are removed and it gets no more frames. */
+  /** Frees an open slot: its subscriptions are removed and it gets no more frames. */
   closeSlot(slot: number): void {
-    this.checkSlot(slot);
+    this.checkOpen(slot, "closeSlot");
     this.setFlags(slot, 0);
     for (const id of this.slotIds[slot]!) this.setSubscription(slot, id, 0);
     this.takePending(slot);
+    this.openSlots[slot] = 0;
     this.freeSlots.push(slot);
   }
 
-  /** Sets a slot's ClientFlags (ACTIVE, BINARY, CONFLATING bits). */
+  /** Sets an open slot's ClientFlags (ACTIVE, BINARY, CONFLATING bits). */
   setFlags(slot: number, flags: number): void {
-    this.checkSlot(slot);
+    this.checkOpen(slot, "setFlags");
     checkInt(flags, 0, ClientFlags.ACTIVE | ClientFlags.BINARY | ClientFlags.CONFLATING, "FanoutGather: flags (ClientFlags bits)");
     this.mem.u32[(this.clients + slot * G.GC_BYTES + G.GC_FLAGS) >>> 2] = flags;
   }
@@ -160,12 +184,14 @@ export class FanoutGather {
    * Records with seq ≤ `afterSeq` are skipped for it, counted as superseded (it was sent a
    * value that new); `since: true` marks `afterSeq` as where the subscription starts (its
    * first snapshot): records up to it are not the client's and not counted. Returns false
-   * when a new entry would pass maxSubscriptions.
+   * when a new entry would pass maxSubscriptions. The slot must be open.
    */
   setSubscription(slot: number, id: number, modes: number, afterSeq = 0, since = false): boolean {
-    this.checkSlot(slot);
+    this.checkOpen(slot, "setSubscription");
     checkInt(id, 0, this.symbolCount - 1, "FanoutGather: symbol id");
     checkInt(modes, 0, 7, "FanoutGather: modes");
+    checkInt(afterSeq, 0, MAX_SEQ, "FanoutGather: afterSeq (a record seq)");
+    if (typeof since !== "boolean") throw new TickwireError("ARGUMENT", `FanoutGather: since must be true or false, got ${describe(since)}`);
     let subs = this.bySymbol.get(id);
     const had = subs?.get(slot);
     if (modes === 0) {
@@ -224,6 +250,9 @@ export class FanoutGather {
     checkInt(bytes, 0, 0x7fffffff, "FanoutGather.gather: bytes");
     this.mem.checkInside(src, bytes, 8, "FanoutGather.gather: src");
     checkInt(timestampMs, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "FanoutGather.gather: timestampMs (ms since the epoch)");
+    for (let i = 0; i < this.own.length && bytes > 0; i += 2) {
+      if (src < this.own[i + 1]! && src + bytes > this.own[i]!) throw new TickwireError("REGION", `FanoutGather.gather: src [${src}, +${bytes}) overlaps the gather's own memory (it would write there while reading the batch)`);
+    }
     if (this.indexStale) this.rebuild();
     const u32 = this.mem.u32;
     const c = this.ctx >>> 2;
@@ -249,6 +278,28 @@ export class FanoutGather {
   touchedSlot(i: number): number {
     checkInt(i, 0, this.touchedCount - 1, "FanoutGather.touchedSlot: index (below touchedCount)");
     return this.mem.u32[(this.touched >>> 2) + i]!;
+  }
+
+  /** Bytes the last gather's frames fill, every client's back to back from the start of {@link output}. */
+  get outputBytes(): number {
+    return this.mem.u32[(this.ctx + G.GX_OUT_USED) >>> 2]!;
+  }
+
+  /** The last gather's frames, all clients' (a view of shared memory: copy before the next gather). */
+  output(): Uint8Array {
+    return this.mem.u8.subarray(this.out, this.out + this.outputBytes);
+  }
+
+  /** Where the slot's frames of the last gather start in {@link output}. */
+  frameStart(slot: number): number {
+    this.checkSlot(slot);
+    return this.mem.u32[(this.clients + slot * G.GC_BYTES + G.GC_OUT_START) >>> 2]!;
+  }
+
+  /** Bytes of the slot's frames in the last gather. */
+  frameBytes(slot: number): number {
+    this.checkSlot(slot);
+    return this.mem.u32[(this.clients + slot * G.GC_BYTES + G.GC_OUT_BYTES) >>> 2]!;
   }
 
   /** The slot's frames of the last gather (a view of shared memory: copy before the next gather). */
@@ -298,5 +349,10 @@ export class FanoutGather {
 
   private checkSlot(slot: number): void {
     checkInt(slot, 0, this.maxClients - 1, "FanoutGather: slot");
+  }
+
+  private checkOpen(slot: number, what: string): void {
+    this.checkSlot(slot);
+    if (this.openSlots[slot] !== 1) throw new TickwireError("HANDLE", `FanoutGather.${what}: slot ${slot} is not open (openSlot() gives one)`);
   }
 }

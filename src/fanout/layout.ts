@@ -25,6 +25,7 @@ export const GX_TOUCHED_COUNT = 76;  // out
 export const GX_CONSUMED = 80;       // out: bytes of the batch taken (whole records)
 export const GX_STATUS = 84;         // out: index of the record an error names
 export const GX_RECORDS = 88;        // out: records taken (padding excluded)
+export const GX_OUT_USED = 92;       // out: bytes of GX_OUT the frames of this call fill (every client's, back to back from its start)
 export const GX_CONTEXT_BYTES = 96;
 
 /** A subscriber entry: which client, at which modes, and from which seq on. */

@@ -4,19 +4,21 @@
 // sockets drain) and parks on the rings' futexes when there is none.
 import { TickwireError } from "../errors.js";
 import { OFF_LENGTH, KIND_PADDING } from "../format/layout.js";
-import type { RingReader } from "../rings/ring.js";
+import { RingReader } from "../rings/ring.js";
 import { FanoutGather } from "./gather.js";
 import { TickwireMemory } from "../memory/shared-memory.js";
 import { checkInstance, checkObject, describe } from "../validate.js";
 
 /** Where the pump's output goes. */
 export interface PumpSink {
-  /** A client's frames of one gather call (a view of shared memory: copy it now) and the ticks in them. */
+  /** A client's frames of one gather call (a view of a copy the sink may keep) and the ticks in them. */
   frames(slot: number, frames: Uint8Array, ticks: number): void;
   /** A conflating client: ticks superseded and symbols newly pending in one gather call. */
   conflated(slot: number, conflated: number, pending: number): void;
   /** After each round over the rings: flush what was coalesced, look after slow clients. */
   afterRound(): void;
+  /** How soon afterRound must run again for what it holds back, ms (default: no hurry). */
+  nextFlushInMs?(): number;
   /** Each proven-intact batch (records back to back, padding among them), for in-process listeners. */
   batch?(src: number, bytes: number): void;
   /** A record the gather refused (its exchange or decimals not its symbol's): skipped, counted. */
@@ -33,6 +35,7 @@ export interface PumpStats {
 }
 
 const BATCHES_PER_RING = 16;
+const EMPTY = new Uint8Array(0);
 const IDLE_WAIT_MS = 5;
 const nextTurn: (fn: () => void) => void = typeof setImmediate === "function" ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
 
@@ -62,6 +65,9 @@ export class FanoutPump {
     for (const name of ["frames", "conflated", "afterRound"] as const) {
       if (typeof sink[name] !== "function") throw new TickwireError("ARGUMENT", `FanoutPump: sink.${name} must be a function`);
     }
+    for (const name of ["batch", "refused", "nextFlushInMs"] as const) {
+      if (sink[name] !== undefined && typeof sink[name] !== "function") throw new TickwireError("ARGUMENT", `FanoutPump: sink.${name} must be a function or undefined, got ${describe(sink[name])}`);
+    }
   }
 
   get stats(): PumpStats {
@@ -82,8 +88,12 @@ export class FanoutPump {
 
   /** One round over every ring now (for tests and for a final drain); returns the bytes read. */
   round(): number {
+    const readers = this.readers();
+    if (!Array.isArray(readers) || !readers.every((r) => r instanceof RingReader)) {
+      throw new TickwireError("ARGUMENT", `FanoutPump: readers() must return an array of RingReaders, got ${describe(readers)}`);
+    }
     let bytes = 0;
-    for (const reader of this.readers()) {
+    for (const reader of readers) {
       for (let k = 0; k < BATCHES_PER_RING; k++) {
         const n = reader.pollBatch(this.onBatch);
         if (n <= 0) break;
@@ -105,7 +115,10 @@ export class FanoutPump {
         this.sink.refused?.(err instanceof TickwireError ? err : new TickwireError("ARGUMENT", String(err)));
       }
       if (bytes > 0) await new Promise<void>((r) => nextTurn(r));
-      else await Promise.race(this.readers().map((r) => r.waitAsync(IDLE_WAIT_MS)));
+      else {
+        const wait = Math.min(IDLE_WAIT_MS, Math.max(0, this.sink.nextFlushInMs?.() ?? IDLE_WAIT_MS));
+        await Promise.race(this.readers().map((r) => r.waitAsync(wait)));
+      }
     }
   }
 
@@ -139,10 +152,15 @@ export class FanoutPump {
         continue;
       }
       this.counters.records += gather.records;
+      // One copy of every client's frames per call (not one per client): the sink keeps views of it.
+      const out = gather.outputBytes > 0 ? gather.output().slice() : EMPTY;
       for (let i = 0, n = gather.touchedCount; i < n; i++) {
         const slot = gather.touchedSlot(i);
-        const frames = gather.frames(slot);
-        if (frames.length > 0) this.sink.frames(slot, frames, gather.ticks(slot));
+        const bytes = gather.frameBytes(slot);
+        if (bytes > 0) {
+          const start = gather.frameStart(slot);
+          this.sink.frames(slot, out.subarray(start, start + bytes), gather.ticks(slot));
+        }
         const conflated = gather.conflated(slot);
         const pending = gather.pending(slot);
         if (conflated > 0 || pending > 0) this.sink.conflated(slot, conflated, pending);

@@ -529,6 +529,9 @@ export function toClientJson(msg: MarketDataMessage, options: ClientJsonOptions)
   }
   const mode = options.mode ?? c.mode;
   if (!isKind(mode)) throw new TickwireError("KIND", `toClientJson: options.mode must be 1 (LTP), 2 (Quote) or 3 (Depth), got ${describe(mode)}`);
+  for (const name of ["sdkAliases", "receiveTime"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "boolean") throw new TickwireError("ARGUMENT", `toClientJson: options.${name} must be true or false, got ${describe(options[name])}`);
+  }
   if (mode > c.mode) throw new TickwireError("KIND", `toClientJson: a mode ${c.mode} message cannot be rendered as mode ${mode} (its fields are missing)`);
   const d = c.decimals;
   const p = (m: number) => fmtScaled(m, d);

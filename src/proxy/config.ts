@@ -40,6 +40,11 @@ export interface ProxyConfig {
   sdkAliases?: boolean;
   /** JSON ticks also carry `recv_time_ns` (the record's receive time), for latency measurement. Default false. */
   receiveTime?: boolean;
+  /**
+   * A client's frames wait up to this long to be written together, ms (0: written after every
+   * pump round). Each write is a system call; on loopback the receiver's TCP work is done in it too. Default 1.
+   */
+  coalesceMs?: number;
 }
 
 export interface ResolvedProxyConfig {
@@ -60,13 +65,16 @@ export interface ResolvedProxyConfig {
   readonly backpressure: ResolvedBackpressure;
   readonly sdkAliases: boolean;
   readonly receiveTime: boolean;
+  readonly coalesceMs: number;
 }
 
 const KEYS: ReadonlySet<string> = new Set([
   "host", "port", "apiKeys", "apiKeyHashes", "userId", "maxClients", "maxSubscriptionsPerClient", "maxSubscriptions",
   "subscribeRatePerSecond", "maxPayloadBytes", "authTimeoutMs", "pingIntervalMs", "allowedOrigins", "tls", "backpressure",
-  "sdkAliases", "receiveTime",
+  "sdkAliases", "receiveTime", "coalesceMs",
 ]);
+
+const BACKPRESSURE_KEYS: ReadonlySet<string> = new Set(["policy", "highWaterBytes", "maxQueueBytes", "maxLagMs"]);
 
 const stringList = (v: unknown, field: string): readonly string[] | undefined => {
   if (v === undefined) return undefined;
@@ -74,11 +82,24 @@ const stringList = (v: unknown, field: string): readonly string[] | undefined =>
   return v as string[];
 };
 
+const checkFinite = (v: unknown, min: number, max: number, field: string): number => {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) throw new TickwireError("ARGUMENT", `${field} must be a number from ${min} to ${max}, got ${describe(v)}`);
+  return v;
+};
+
 const flag = (v: unknown, field: string): boolean => {
   if (v === undefined) return false;
   if (typeof v !== "boolean") throw new TickwireError("ARGUMENT", `${field} must be true or false, got ${describe(v)}`);
   return v;
 };
+
+/** `v` when it is not an object with a key outside `keys` (a typo would silently keep a default). */
+function knownKeys<T>(v: T, keys: ReadonlySet<string>, field: string): T {
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+    for (const key of Object.keys(v)) if (!keys.has(key)) throw new TickwireError("ARGUMENT", `${field}.${key} is not a setting (settings: ${[...keys].join(", ")})`);
+  }
+  return v;
+}
 
 /** Fills in defaults and validates; a bad field is named (`proxy.port must be …`). Never echoes key values. */
 export function resolveProxyConfig(config: ProxyConfig | undefined, field = "proxy"): ResolvedProxyConfig {
@@ -114,8 +135,9 @@ export function resolveProxyConfig(config: ProxyConfig | undefined, field = "pro
     pingIntervalMs: checkInt(c.pingIntervalMs ?? 20_000, 10, 3_600_000, `${field}.pingIntervalMs`),
     allowedOrigins: stringList(c.allowedOrigins, `${field}.allowedOrigins`),
     tls,
-    backpressure: resolveBackpressure(c.backpressure, `${field}.backpressure`),
+    backpressure: resolveBackpressure(knownKeys(c.backpressure, BACKPRESSURE_KEYS, `${field}.backpressure`), `${field}.backpressure`),
     sdkAliases: flag(c.sdkAliases, `${field}.sdkAliases`),
     receiveTime: flag(c.receiveTime, `${field}.receiveTime`),
+    coalesceMs: checkFinite(c.coalesceMs ?? 1, 0, 1000, `${field}.coalesceMs`),
   };
 }

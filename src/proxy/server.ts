@@ -67,6 +67,8 @@ const CLOSE_ORIGIN = 4403;
 const CLOSE_TOO_SLOW = 4008;
 const CLOSE_FULL = 1013;
 const CLOSE_GOING_AWAY = 1001;
+/** A client with this much waiting is written at once, whatever coalesceMs says. */
+const FLUSH_BYTES = 64 * 1024;
 
 /** The WebSocket proxy. Make it with {@link ProxyServer.start}; feed it with a FanoutPump (it is the pump's sink). */
 export class ProxyServer implements PumpSink {
@@ -204,7 +206,7 @@ export class ProxyServer implements PumpSink {
   frames(slot: number, frames: Uint8Array, ticks: number): void {
     const s = this.sessions[slot];
     if (!s || s.closed) return;
-    const copy = new Uint8Array(frames); // the view is reused by the next gather
+    const copy = frames;
     if (s.slow) {
       // drop-oldest and disconnect queue while slow (conflate makes no frames then).
       if (this.config.backpressure.policy === "disconnect" && s.queue.bytes + copy.length > this.config.backpressure.maxQueueBytes) {
@@ -215,8 +217,10 @@ export class ProxyServer implements PumpSink {
       s.dropped += s.queue.push(copy, ticks);
       return;
     }
+    if (s.pending.length === 0) s.pendingSince = performance.now();
     s.pending.push(copy);
     s.pendingTicks += ticks;
+    s.pendingBytes += copy.length;
     this.flushable.add(s);
   }
 
@@ -231,9 +235,20 @@ export class ProxyServer implements PumpSink {
   }
 
   afterRound(): void {
-    for (const s of this.flushable) this.flushOne(s);
-    this.flushable.clear();
+    const now = performance.now();
+    const wait = this.config.coalesceMs;
+    for (const s of this.flushable) {
+      if (s.closed || now - s.pendingSince >= wait || s.pendingBytes >= FLUSH_BYTES) {
+        this.flushOne(s);
+        this.flushable.delete(s);
+      }
+    }
     if (this.slowSessions.size > 0) this.tendSlow(Date.now());
+  }
+
+  /** How soon frames held back must be written, ms (Infinity: none held). */
+  nextFlushInMs(): number {
+    return this.flushable.size > 0 ? this.config.coalesceMs : Infinity;
   }
 
   private flushOne(s: Session): void {

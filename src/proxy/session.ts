@@ -30,9 +30,11 @@ export class Session {
   slowSince = 0;
   /** Closed for being too slow (policy disconnect): gets nothing more. */
   givenUp = false;
-  /** Frames of this round, written together after it. */
+  /** Frames waiting to be written together (coalesceMs), the ticks and bytes in them, and since when (performance.now()). */
   readonly pending: Uint8Array[] = [];
   pendingTicks = 0;
+  pendingBytes = 0;
+  pendingSince = 0;
   readonly queue: FrameQueue;
   readonly bucket: TokenBucket;
   /** Requests run one after another, in arrival order. */
@@ -73,6 +75,7 @@ export class Session {
     if (!socket || socket.destroyed || this.closed) {
       this.pending.length = 0;
       this.pendingTicks = 0;
+      this.pendingBytes = 0;
       return;
     }
     if (this.pending.length === 1) socket.write(this.pending[0]!);
@@ -84,6 +87,7 @@ export class Session {
     this.delivered += this.pendingTicks;
     this.pending.length = 0;
     this.pendingTicks = 0;
+    this.pendingBytes = 0;
   }
 
   stats(): ClientStats {

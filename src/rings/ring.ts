@@ -425,10 +425,19 @@ export class RingReader {
   pollBatch(onBatch: (offset: number, bytes: number) => void): number {
     if (typeof onBatch !== "function") throw new TickwireError("ARGUMENT", `ring ${this.ring.name}: pollBatch needs a function, got ${describe(onBatch)}`);
     if (!this.broadcast) {
-      const bytes = this.read();
-      if (bytes === 0) return 0;
+      const read = this.read();
+      if (read === 0) return 0;
+      // In place, the batch is what writers left there: hand over whole records only (a caller
+      // walks them by their lengths), as poll does; a broken one is LENGTH, from the next call on.
+      const start = this.offset;
+      const end = start + read;
+      let at = start;
+      let length = 0;
+      while (at < end && (length = this.u16[at >>> 1]!) >= SLOT_BYTES && length % SLOT_BYTES === 0 && at + length <= end) at += length;
+      if (at === start) throw new TickwireError("LENGTH", `ring ${this.ring.name}: a record of ${length} bytes at offset ${start}: the ring is corrupt`);
+      const bytes = at - start;
       try {
-        onBatch(this.offset, bytes);
+        onBatch(start, bytes);
       } finally {
         this.release(bytes);
       }

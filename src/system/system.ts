@@ -180,6 +180,7 @@ export class TickwireSystem {
       frames: (slot, frames, ticks) => proxy?.frames(slot, frames, ticks),
       conflated: (slot, conflated) => proxy?.conflated(slot, conflated),
       afterRound: () => proxy?.afterRound(),
+      nextFlushInMs: () => proxy?.nextFlushInMs() ?? Infinity,
       refused: (e) => proxy ? proxy.refused(e) : c.log?.(`fanout: ${e.message}`),
       batch: (src, bytes) => {
         if (this.listeners.size === 0) return;
