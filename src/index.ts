@@ -6,7 +6,7 @@
 export * as layout from "./format/layout.js";
 export { TickwireError, type TickwireErrorCode } from "./errors.js";
 export { EXCHANGE_NAMES, exchangeCode, exchangeName, type ExchangeName } from "./format/exchange.js";
-export { RecordView, TickView, StageView, Kind, Side, recordBytes, scalePrice } from "./format/record.js";
+export { RecordView, TickView, StageView, Kind, Side, recordBytes, scalePrice, type ExactField } from "./format/record.js";
 export {
   type MarketDataMessage, type DepthLevel, type ClientJsonOptions,
   readMessage, writeMessage, toClientJson, fromClientJson, formatScaled,

@@ -150,20 +150,24 @@ test("views: a DEPTH record's best bid/ask are level 0 of its book, whichever si
   throwsCode(() => renderer.render(recs, L.DEPTH_BYTES, Kind.DEPTH), "ARGUMENT", /level 0/);
 });
 
-test("views: 64-bit integers are exact (a bigint from 2^53) or refused; priceDecimals cannot change under a price", () => {
+test("views: 64-bit integers are numbers to read (exact below 2^53), exact() as bigints, or refused; priceDecimals cannot change under a price", () => {
   view.wrap(recs).init(Kind.QUOTE);
   view.exchange = 1;
   for (const field of ["seq", "recvTimeNs", "volume"] as const) {
     view[field] = 2n ** 64n - 1n;
-    assert.is(view[field], 2n ** 64n - 1n, field);
+    assert.is(view.exact(field), 2n ** 64n - 1n, field);
+    assert.is(view[field], 2 ** 64, `${field}: the nearest number`);
     view[field] = 2 ** 53 - 1;
     assert.is(view[field], 2 ** 53 - 1, field);
+    assert.is(view.exact(field), 2n ** 53n - 1n, field);
     throwsCode(() => { view[field] = 2 ** 53; }, "ARGUMENT", new RegExp(field));
     throwsCode(() => { view[field] = 1.5; }, "ARGUMENT");
     throwsCode(() => { view[field] = 2n ** 64n; }, "ARGUMENT");
   }
   view.exchTimeMs = -(2n ** 63n);
-  assert.is(view.exchTimeMs, -(2n ** 63n));
+  assert.is(view.exact("exchTimeMs"), -(2n ** 63n));
+  assert.is(view.exchTimeMs, -(2 ** 63));
+  throwsCode(() => view.exact("ltp" as "seq"), "ARGUMENT", /exact: field must be one of/);
   view.exchTimeMs = -(2 ** 53 - 1);
   assert.is(view.exchTimeMs, -(2 ** 53 - 1));
   throwsCode(() => { view.recvTimeNs = 12.5; }, "ARGUMENT", /recvTimeNs/);

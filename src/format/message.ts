@@ -6,7 +6,7 @@
 import * as L from "./layout.js";
 import { TickwireError, type TickwireErrorCode } from "../errors.js";
 import { exchangeCode, type ExchangeName } from "./exchange.js";
-import { Kind, Side, TickView, isKind, scalePrice } from "./record.js";
+import { Kind, Side, TickView, isKind, scalePrice, type ExactField } from "./record.js";
 import { isCleanName } from "./text.js";
 import { checkInt, describe } from "../validate.js";
 import { SymbolTable } from "../memory/symbol-table.js";
@@ -380,8 +380,8 @@ export function readMessage(view: TickView, symbols: SymbolTable): MarketDataMes
     throw new TickwireError("DECIMALS", `${at}: priceDecimals ${d} differs from ${info.priceDecimals}, the decimals of symbol ${id} ${info.exchange}:${info.symbol}`);
   }
   const msg: MarketDataMessage = {
-    mode, symbol: info.symbol, exchange: info.exchange, priceDecimals: d, seq: view.seq, recvTimeNs: view.recvTimeNs,
-    ltp: view.ltp, exchangeTimeMs: view.exchTimeMs, lastTradeTimeMs: view.lastTradeTimeMs, lastQuantity: view.lastQty,
+    mode, symbol: info.symbol, exchange: info.exchange, priceDecimals: d, seq: exactOf(view, "seq"), recvTimeNs: exactOf(view, "recvTimeNs"),
+    ltp: view.ltp, exchangeTimeMs: exactOf(view, "exchTimeMs"), lastTradeTimeMs: exactOf(view, "lastTradeTimeMs"), lastQuantity: view.lastQty,
     percentChange: view.changePercent,
   };
   if (mode === Kind.LTP) return msg;
@@ -390,14 +390,14 @@ export function readMessage(view: TickView, symbols: SymbolTable): MarketDataMes
   msg.high = view.high;
   msg.low = view.low;
   msg.close = view.close;
-  msg.volume = view.volume;
-  msg.oi = view.oi;
+  msg.volume = exactOf(view, "volume");
+  msg.oi = exactOf(view, "oi");
   msg.bid = view.bid;
   msg.ask = view.ask;
   msg.bidQuantity = view.bidQty;
   msg.askQuantity = view.askQty;
-  msg.totalBuyQuantity = view.totalBuyQty;
-  msg.totalSellQuantity = view.totalSellQty;
+  msg.totalBuyQuantity = exactOf(view, "totalBuyQty");
+  msg.totalSellQuantity = exactOf(view, "totalSellQty");
   msg.upperCircuit = view.upperCircuit;
   msg.lowerCircuit = view.lowerCircuit;
   if (mode === Kind.QUOTE) return msg;
@@ -834,6 +834,11 @@ function integerOf(v: JsonValue | undefined, path: string, min: bigint, max: big
 }
 
 /** A u64 or i64 as the object form has it: a number when a safe integer, else a bigint. */
+/** A 64-bit field exactly: a number when it is a safe integer, else a bigint (the object form round-trips). */
+function exactOf(view: TickView, field: ExactField): number | bigint {
+  return numberOrBig(view.exact(field));
+}
+
 function numberOrBig(n: bigint): number | bigint {
   return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n;
 }

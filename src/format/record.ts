@@ -69,6 +69,16 @@ export function priceFieldName(offset: number): string | undefined {
  * (scaled integers), {@link StageView} reads the stage form (f64), the input of the
  * batch encoder and the output of the batch decoder.
  */
+/** The 64-bit fields of a record, for {@link RecordView.exact}. */
+export type ExactField = "seq" | "recvTimeNs" | "exchTimeMs" | "lastTradeTimeMs" | "volume" | "oi" | "totalBuyQty" | "totalSellQty";
+
+const EXACT_FIELDS: Readonly<Record<string, { offset: number; signed: boolean }>> = Object.freeze({
+  seq: { offset: L.OFF_SEQ, signed: false }, recvTimeNs: { offset: L.OFF_RECV_TIME_NS, signed: false },
+  exchTimeMs: { offset: L.OFF_EXCH_TIME_MS, signed: true }, lastTradeTimeMs: { offset: L.OFF_LAST_TRADE_TIME_MS, signed: true },
+  volume: { offset: L.OFF_VOLUME, signed: false }, oi: { offset: L.OFF_OI, signed: false },
+  totalBuyQty: { offset: L.OFF_TOTAL_BUY_QTY, signed: false }, totalSellQty: { offset: L.OFF_TOTAL_SELL_QTY, signed: false },
+});
+
 export abstract class RecordView {
   protected readonly u8: Uint8Array;
   protected readonly u16: Uint16Array;
@@ -179,11 +189,23 @@ export abstract class RecordView {
   /** Interned id of (exchange, symbol) in the symbol table. */
   get symbolId(): number { this.readable(L.OFF_SYMBOL_ID); return this.u32[(this.at + L.OFF_SYMBOL_ID) >>> 2]!; }
   set symbolId(v: number) { this.writable(L.OFF_SYMBOL_ID); this.u32[(this.at + L.OFF_SYMBOL_ID) >>> 2] = checkInt(v, 0, 0xffffffff, "symbolId", "SYMBOL"); }
-  /** Publisher's sequence number (u64: a bigint from 2^53). */
-  get seq(): number | bigint { this.readable(L.OFF_SEQ); return this.readU64(L.OFF_SEQ); }
+  /**
+   * A 64-bit field exactly, as a bigint. Its getter gives the nearest number, exact below 2^53
+   * (so `view.volume * price` just works); use this where a value may pass 2^53.
+   */
+  exact(field: ExactField): bigint {
+    const spec = EXACT_FIELDS[field as string];
+    if (spec === undefined || !Object.hasOwn(EXACT_FIELDS, field as string)) {
+      throw new TickwireError("ARGUMENT", `exact: field must be one of ${Object.keys(EXACT_FIELDS).join(", ")}, got ${describe(field)}`);
+    }
+    this.readable(spec.offset);
+    return BigInt(spec.signed ? this.readI64(spec.offset) : this.readU64(spec.offset));
+  }
+  /** Publisher's sequence number (u64: the nearest number, exact below 2^53; exact("…") gives the bigint). */
+  get seq(): number { this.readable(L.OFF_SEQ); return Number(this.readU64(L.OFF_SEQ)); }
   set seq(v: number | bigint) { this.writable(L.OFF_SEQ); this.writeU64(L.OFF_SEQ, v, "seq"); }
-  /** Receive time in ns on the shared monotonic clock (see monotonicNs; u64: a bigint from 2^53). */
-  get recvTimeNs(): number | bigint { this.readable(L.OFF_RECV_TIME_NS); return this.readU64(L.OFF_RECV_TIME_NS); }
+  /** Receive time in ns on the shared monotonic clock (see monotonicNs; u64: the nearest number; exact("recvTimeNs") gives the bigint). */
+  get recvTimeNs(): number { this.readable(L.OFF_RECV_TIME_NS); return Number(this.readU64(L.OFF_RECV_TIME_NS)); }
   set recvTimeNs(v: number | bigint) { this.writable(L.OFF_RECV_TIME_NS); this.writeU64(L.OFF_RECV_TIME_NS, v, "recvTimeNs"); }
   /** Exchange code, 1..14 (see exchangeName). */
   get exchange(): number { this.readable(L.OFF_EXCHANGE); return this.u8[this.at + L.OFF_EXCHANGE]!; }
@@ -211,11 +233,11 @@ export abstract class RecordView {
   /** Last traded quantity. */
   get lastQty(): number { this.readable(L.OFF_LAST_QTY); return this.u32[(this.at + L.OFF_LAST_QTY) >>> 2]!; }
   set lastQty(v: number) { this.writable(L.OFF_LAST_QTY); this.u32[(this.at + L.OFF_LAST_QTY) >>> 2] = checkU32(v, "lastQty"); }
-  /** Exchange (feed) time, ms since the Unix epoch (i64: a bigint beyond ±2^53). */
-  get exchTimeMs(): number | bigint { this.readable(L.OFF_EXCH_TIME_MS); return this.readI64(L.OFF_EXCH_TIME_MS); }
+  /** Exchange (feed) time, ms since the Unix epoch (i64: the nearest number; exact("…") gives the bigint). */
+  get exchTimeMs(): number { this.readable(L.OFF_EXCH_TIME_MS); return Number(this.readI64(L.OFF_EXCH_TIME_MS)); }
   set exchTimeMs(v: number | bigint) { this.writable(L.OFF_EXCH_TIME_MS); this.writeI64(L.OFF_EXCH_TIME_MS, v, "exchTimeMs"); }
-  /** Last trade time, ms since the Unix epoch (i64: a bigint beyond ±2^53). */
-  get lastTradeTimeMs(): number | bigint { this.readable(L.OFF_LAST_TRADE_TIME_MS); return this.readI64(L.OFF_LAST_TRADE_TIME_MS); }
+  /** Last trade time, ms since the Unix epoch (i64: the nearest number; exact("…") gives the bigint). */
+  get lastTradeTimeMs(): number { this.readable(L.OFF_LAST_TRADE_TIME_MS); return Number(this.readI64(L.OFF_LAST_TRADE_TIME_MS)); }
   set lastTradeTimeMs(v: number | bigint) { this.writable(L.OFF_LAST_TRADE_TIME_MS); this.writeI64(L.OFF_LAST_TRADE_TIME_MS, v, "lastTradeTimeMs"); }
   /** Percent change in hundredths of a percent (-1.05 % is -105): the exact stored value. */
   get changeBp(): number { this.readable(L.OFF_CHANGE_BP); return this.i32[(this.at + L.OFF_CHANGE_BP) >>> 2]!; }
@@ -227,11 +249,11 @@ export abstract class RecordView {
     this.changeBp = checkInt(bp, -2147483648, 2147483647, "changePercent × 100");
   }
 
-  /** Cumulative traded volume (u64: a bigint from 2^53). */
-  get volume(): number | bigint { this.readable(L.OFF_VOLUME); return this.readU64(L.OFF_VOLUME); }
+  /** Cumulative traded volume (u64: the nearest number, exact below 2^53; exact("…") gives the bigint). */
+  get volume(): number { this.readable(L.OFF_VOLUME); return Number(this.readU64(L.OFF_VOLUME)); }
   set volume(v: number | bigint) { this.writable(L.OFF_VOLUME); this.writeU64(L.OFF_VOLUME, v, "volume"); }
-  /** Open interest (u64: a bigint from 2^53). */
-  get oi(): number | bigint { this.readable(L.OFF_OI); return this.readU64(L.OFF_OI); }
+  /** Open interest (u64: the nearest number, exact below 2^53; exact("…") gives the bigint). */
+  get oi(): number { this.readable(L.OFF_OI); return Number(this.readU64(L.OFF_OI)); }
   set oi(v: number | bigint) { this.writable(L.OFF_OI); this.writeU64(L.OFF_OI, v, "oi"); }
   /** Quantity at the best bid (in a DEPTH record: level 0's, and setting it sets that). */
   get bidQty(): number { this.readable(L.OFF_BID_QTY); return this.u32[(this.at + L.OFF_BID_QTY) >>> 2]!; }
@@ -240,10 +262,10 @@ export abstract class RecordView {
   get askQty(): number { this.readable(L.OFF_ASK_QTY); return this.u32[(this.at + L.OFF_ASK_QTY) >>> 2]!; }
   set askQty(v: number) { this.setTopQty(L.OFF_ASK_QTY, L.OFF_DEPTH_ASKS, v, "askQty"); }
   /** Total quantity on the buy side of the book (u64). */
-  get totalBuyQty(): number | bigint { this.readable(L.OFF_TOTAL_BUY_QTY); return this.readU64(L.OFF_TOTAL_BUY_QTY); }
+  get totalBuyQty(): number { this.readable(L.OFF_TOTAL_BUY_QTY); return Number(this.readU64(L.OFF_TOTAL_BUY_QTY)); }
   set totalBuyQty(v: number | bigint) { this.writable(L.OFF_TOTAL_BUY_QTY); this.writeU64(L.OFF_TOTAL_BUY_QTY, v, "totalBuyQty"); }
   /** Total quantity on the sell side of the book (u64). */
-  get totalSellQty(): number | bigint { this.readable(L.OFF_TOTAL_SELL_QTY); return this.readU64(L.OFF_TOTAL_SELL_QTY); }
+  get totalSellQty(): number { this.readable(L.OFF_TOTAL_SELL_QTY); return Number(this.readU64(L.OFF_TOTAL_SELL_QTY)); }
   set totalSellQty(v: number | bigint) { this.writable(L.OFF_TOTAL_SELL_QTY); this.writeU64(L.OFF_TOTAL_SELL_QTY, v, "totalSellQty"); }
 
   /** Last traded price. */
