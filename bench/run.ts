@@ -1,7 +1,7 @@
 // Runs every benchmark suite, one after another (each in its own process, so they
 // do not disturb each other), then regenerates the README's benchmark table.
-//   node --import tsx bench/run.ts            the full suites (~10 minutes on 2 cores)
-//   node --import tsx bench/run.ts --quick    shorter runs (~3 minutes), results to bench/results/quick/
+//   node --import tsx bench/run.ts            the full suites (~15 minutes on 2 cores)
+//   node --import tsx bench/run.ts --quick    shorter runs (~4 minutes), results to bench/results/quick/
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -12,6 +12,7 @@ const suites: { file: string; args: string[]; env: Record<string, string> }[] = 
   { file: "bench/ring.ts", args: quick ? ["--quick"] : [], env: {} },
   { file: "bench/partition.ts", args: quick ? ["--workers", "1"] : ["--workers", "1,2"], env: quick ? { PARTITION_BENCH_ROUNDS: "2" } : {} },
   { file: "bench/ingest.ts", args: quick ? ["--quick"] : [], env: {} },
+  { file: "bench/e2e.ts", args: quick ? ["--quick"] : [], env: {} },
 ];
 
 for (const s of suites) {

@@ -5,7 +5,9 @@ import { markdownTable, type SuiteResults } from "../bench/lib/report.js";
 
 const root = new URL("../", import.meta.url);
 const dir = new URL("bench/results/", root);
-const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+// The end-to-end suite first: it is the whole system; then the parts, by name.
+const FIRST = ["e2e.json"];
+const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort((x, y) => Number(FIRST.includes(y)) - Number(FIRST.includes(x)) || x.localeCompare(y));
 const sections = files.map((f) => {
   const r = JSON.parse(readFileSync(new URL(f, dir), "utf8")) as SuiteResults;
   const head = `### ${r.suite}\n\n${r.date.slice(0, 10)}, ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}; \`bench/${r.suite}.ts\`, results in \`bench/results/${f}\`.`;
