@@ -25,6 +25,7 @@ import "../src/feed/brokers.js";
 import type { FeedEvent, SubscriptionRequest } from "../src/feed/contract.js";
 import { ParallelProcessor } from "../src/processor/processor.js";
 import { until, sleep } from "./helpers/feed-world.js";
+import { monotonicNs } from "../src/clock.js";
 import { throwsCode } from "./helpers/assertions.js";
 
 const mem = await TickwireMemory.create({ bytes: 64 << 20 });
@@ -821,6 +822,49 @@ test("adapter: a sink that takes fewer ticks or throws is counted as dropped and
   throwsCode(() => new SimulatedAdapter({ instruments: 0 }, { mem, symbols, sink: () => 0 }), "ARGUMENT");
   throwsCode(() => new SimulatedAdapter({}, { mem, symbols, sink: 5 as unknown as () => number }), "ARGUMENT");
   await throwsAsync(async () => adapter.connect(), "ARGUMENT");
+});
+
+test("adapter: each tick is stamped with when it fell due; a sink that stalls shows in the stamps, and ticks shed past 250 ms behind are counted", async () => {
+  const events: FeedEvent[] = [];
+  const stamps: number[] = [];
+  let stallMs = 0;
+  const adapter = new SimulatedAdapter({ instruments: 50, ticksPerSecond: 10_000, batchTicks: 4096 }, {
+    mem, symbols, onEvent: (e) => events.push(e),
+    sink: async (src, bytes) => {
+      const written = monotonicNs();
+      for (let at = src; at < src + bytes; at += 64) stamps.push(Number(new DataView(mem.buffer, at).getBigUint64(L.OFF_RECV_TIME_NS, true)) - written);
+      if (stallMs > 0) {
+        const ms = stallMs;
+        stallMs = 0;
+        await sleep(ms);
+      }
+      return bytes / 64;
+    },
+  });
+  try {
+    const u = adapter.universe[3]!;
+    await adapter.subscribe([{ exchange: u.exchange, symbol: u.symbol, mode: 1 }]);
+    await adapter.connect();
+    await until(() => stamps.length > 2000, "ticks", 5000);
+    // Stamps are due times: never later than the write, 100 µs apart at 10 000/s.
+    assert.ok(stamps.every((d) => d <= 0), "a stamp after the tick was written");
+    stallMs = 700;
+    const before = stamps.length;
+    await until(() => stamps.length > before + 3000, "ticks after the stall", 5000);
+    await adapter.stop();
+    // What fell due during the stall carries its due time: up to 250 ms before it was written (older was shed).
+    const after = stamps.slice(before);
+    const oldest = Math.min(...after);
+    assert.ok(oldest < -240e6 && oldest > -300e6, `the oldest stamp after the stall: ${(oldest / 1e6).toFixed(1)} ms before its write`);
+    assert.ok(after.filter((d) => d < -100e6).length > 1000, "ticks that fell due during the stall are stamped then");
+    const shed = events.filter((e): e is Extract<FeedEvent, { type: "dropped" }> => e.type === "dropped");
+    assert.ok(shed.length > 0 && /behind its rate/.test(shed[0]!.reason), "the shed ticks are reported");
+    const shedTicks = shed.reduce((a, e) => a + e.ticks, 0);
+    assert.is(shedTicks, adapter.stats.dropped);
+    assert.ok(shedTicks > 3000 && shedTicks < 6000, `about 450 ms of ticks shed at 10 000/s, got ${shedTicks}`);
+  } finally {
+    await adapter.disconnect();
+  }
 });
 
 test("adapter into a real processor: Depth batches are cut to maxRouteBytes, nothing dropped", async () => {

@@ -44,7 +44,7 @@ export interface SimulatedFeedStats {
   readonly ticks: number;
   /** Sink calls. */
   readonly batches: number;
-  /** Ticks the sink did not take (fewer taken, or it threw). */
+  /** Ticks lost: the sink did not take them (fewer taken, or it threw), or the pacing loop fell more than 250 ms behind its rate and shed them. */
   readonly dropped: number;
   /** Instruments streaming now. */
   readonly streaming: number;
@@ -64,6 +64,8 @@ class SimLink implements UpstreamLink {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** How far behind its schedule the pacing loop may fall before it sheds ticks (counted). */
+const MAX_BEHIND_MS = 250;
 const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
@@ -217,9 +219,9 @@ export class SimulatedAdapter implements BrokerAdapter {
     return this.write(maxTicks, dst, dstBytes);
   }
 
-  private write(maxTicks: number, dst: number, bytes: number): number {
+  private write(maxTicks: number, dst: number, bytes: number, dueNs = monotonicNs(), stepNs = 0): number {
     if (this.activeDirty) this.refreshActive();
-    const written = this.market.writeTicks(this.mem.buffer, dst, bytes, maxTicks, this.modes, this.symbolIds, this.seqs, Date.now(), monotonicNs());
+    const written = this.market.writeTicks(this.mem.buffer, dst, bytes, maxTicks, this.modes, this.symbolIds, this.seqs, Date.now(), dueNs, stepNs);
     this.lastTicks = this.market.ticksWritten;
     this.counters.ticks += this.lastTicks;
     return written;
@@ -255,33 +257,45 @@ export class SimulatedAdapter implements BrokerAdapter {
     return { ok: true };
   }
 
-  // The pacing loop: ticks owed at ticksPerSecond (times the market's burst rate) accrue with
-  // real time; each turn writes up to batchTicks of them and awaits the sink before the next.
+  // The pacing loop: ticks fall due at ticksPerSecond (times the market's burst rate) on a
+  // schedule that never waits for the system; each turn writes up to batchTicks of those due,
+  // each stamped with the time it fell due (so a slow sink shows in every latency measured from
+  // recvTimeNs: no coordinated omission), and awaits the sink before the next. Ticks more than
+  // MAX_BEHIND_MS overdue are shed, counted in `dropped` and reported.
   private async run(): Promise<void> {
     if (this.tps === 0) return; // produce() only
-    let last = performance.now();
-    let owed = 0;
+    let dueNs = monotonicNs(); // when the next tick to write fell (or falls) due
     while (this.running) {
-      const now = performance.now();
+      const nowNs = monotonicNs();
       const rate = this.tps * this.market.rateAt(Date.now());
-      // Catch up after a slow sink, but by at most a quarter second of ticks.
-      owed = Math.min(owed + (rate * (now - last)) / 1000, Math.max(this.batchTicks, rate / 4));
-      last = now;
+      const stepNs = 1e9 / rate;
       if (this.activeDirty) this.refreshActive();
-      if (this.streaming === 0 || owed < 1) {
-        if (this.streaming === 0) owed = 0;
+      if (this.streaming === 0) {
+        dueNs = nowNs; // nothing streams: nothing is owed
         await sleep(1);
         continue;
       }
-      const bytes = this.write(Math.min(Math.floor(owed), this.batchTicks), this.stage, this.batchBytes);
+      const behindNs = nowNs - dueNs - MAX_BEHIND_MS * 1e6;
+      if (behindNs > 0) {
+        const shed = Math.ceil(behindNs / stepNs);
+        dueNs += shed * stepNs;
+        this.counters.dropped += shed;
+        this.emit({ type: "dropped", connection: 0, ticks: shed, reason: `the simulated feed fell more than ${MAX_BEHIND_MS} ms behind its rate (the sink is slower than ${Math.round(rate)} ticks/s)` });
+      }
+      const owed = Math.floor((nowNs - dueNs) / stepNs) + 1;
+      if (owed < 1) {
+        await sleep(1);
+        continue;
+      }
+      const bytes = this.write(Math.min(owed, this.batchTicks), this.stage, this.batchBytes, Math.round(dueNs), stepNs);
       const ticks = this.lastTicks;
-      owed -= ticks;
       if (ticks === 0) {
         await sleep(1);
         continue;
       }
+      dueNs += ticks * stepNs;
       await this.deliver(bytes, ticks);
-      if (owed < 1) await sleep(1);
+      if (monotonicNs() < dueNs) await sleep(1);
       else await yieldTurn();
     }
   }

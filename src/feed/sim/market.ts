@@ -564,10 +564,11 @@ export class SimulatedMarket {
    * The in-process feed's hot loop: up to `maxTicks` trades of instruments {@link pick} chooses,
    * each written as a record of the mode `modes[i]` (1..3; an instrument of mode 0 is skipped
    * without trading) with `symbolIds[i]` and seq `++seqs[i]`, back to back from `offset` of
-   * `buffer` while they fit in `bytes`. Feed and trade time `nowMs`, receive time `recvTimeNs`.
-   * Returns the bytes written; {@link ticksWritten} holds the records.
+   * `buffer` while they fit in `bytes`. Feed and trade time `nowMs`; receive time `recvTimeNs`
+   * for the first record and `recvStepNs` more for each next one (a paced feed stamps each tick
+   * with when it fell due). Returns the bytes written; {@link ticksWritten} holds the records.
    */
-  writeTicks(buffer: ArrayBufferLike, offset: number, bytes: number, maxTicks: number, modes: Uint8Array, symbolIds: Uint32Array, seqs: Float64Array, nowMs: number, recvTimeNs: number): number {
+  writeTicks(buffer: ArrayBufferLike, offset: number, bytes: number, maxTicks: number, modes: Uint8Array, symbolIds: Uint32Array, seqs: Float64Array, nowMs: number, recvTimeNs: number, recvStepNs = 0): number {
     this.bind(buffer, "writeTicks");
     if (typeof offset !== "number" || !Number.isInteger(offset) || offset < 0 || (offset & 7) !== 0) throw new TickwireError("ARGUMENT", `SimulatedMarket.writeTicks: offset must be an 8-aligned non-negative integer, got ${describe(offset)}`);
     checkInt(bytes, 0, buffer.byteLength - offset, "SimulatedMarket.writeTicks: bytes (within the buffer)");
@@ -578,6 +579,9 @@ export class SimulatedMarket {
     if (!(seqs instanceof Float64Array) || seqs.length < n) throw new TickwireError("ARGUMENT", `SimulatedMarket.writeTicks: seqs must be a Float64Array of at least ${n} entries`);
     checkInt(nowMs, 0, 8.64e15, "SimulatedMarket.writeTicks: nowMs");
     checkInt(recvTimeNs, 0, Number.MAX_SAFE_INTEGER, "SimulatedMarket.writeTicks: recvTimeNs");
+    if (typeof recvStepNs !== "number" || !Number.isFinite(recvStepNs) || recvStepNs < 0 || recvTimeNs + recvStepNs * maxTicks > Number.MAX_SAFE_INTEGER) {
+      throw new TickwireError("ARGUMENT", `SimulatedMarket.writeTicks: recvStepNs must be a finite number ≥ 0 keeping every stamp a safe integer, got ${describe(recvStepNs)}`);
+    }
     let at = offset;
     const end = offset + bytes;
     let ticks = 0;
@@ -595,7 +599,7 @@ export class SimulatedMarket {
       this.trade(i, nowMs);
       const seq = seqs[i]! + 1;
       seqs[i] = seq;
-      at += this.put(i, mode, at >>> 2, symbolIds[i]!, seq, recvTimeNs);
+      at += this.put(i, mode, at >>> 2, symbolIds[i]!, seq, recvStepNs === 0 ? recvTimeNs : Math.round(recvTimeNs + ticks * recvStepNs));
       ticks++;
     }
     this.ticksWritten = ticks;
