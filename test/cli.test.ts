@@ -2,6 +2,7 @@
 // runs the CLI compiled to dist/: `npm run build:ts` first; `npm test` builds), each with a
 // time limit and killed in `finally`. Help, usage mistakes (exit 2, named), config errors
 // naming their source, serve + tail end to end, the demo key, graceful SIGTERM, simulate.
+import { timedTest } from "./helpers/timed.js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -112,15 +113,7 @@ async function run(args: string[], env: Record<string, string> = {}, ms = 15_000
 
 /** A test whose child processes are all killed when it ends, and that fails after `ms`. */
 function cliTest(name: string, ms: number, fn: () => Promise<void>): void {
-  test(name, async () => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      await Promise.race([fn(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`test timed out after ${ms} ms`)), ms)))]);
-    } finally {
-      clearTimeout(timer);
-      for (const child of running) child.kill("SIGKILL");
-    }
-  });
+  timedTest(name, ms, fn, () => { for (const child of running) child.kill("SIGKILL"); });
 }
 
 /** The header's lines up to the last ("try: …"), with the URL and its port. */

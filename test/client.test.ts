@@ -2,6 +2,7 @@
 // per docs/PROTOCOL.md: authentication, request_id echoes, subscribe replies with ids in
 // binary format, JSON ticks, binary frames of records written with TickView, server-side
 // closes for the reconnect paths, silence for the timeouts.
+import { timedTest } from "./helpers/timed.js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync, readdirSync } from "node:fs";
@@ -24,16 +25,7 @@ const WS: WebSocketConstructor = WebSocket;
 // ── helpers ────────────────────────────────────────────────────────────────
 
 /** A test that fails after `ms` instead of hanging the suite. */
-function timed(name: string, ms: number, fn: () => Promise<void>): void {
-  test(name, async () => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      await Promise.race([fn(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`test timed out after ${ms} ms`)), ms)))]);
-    } finally {
-      clearTimeout(timer);
-    }
-  });
-}
+const timed = timedTest;
 
 async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms;

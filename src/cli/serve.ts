@@ -9,7 +9,7 @@ import { resolveProxyConfig } from "../proxy/config.js";
 import { SymbolMaster } from "../feed/symbol-master.js";
 import { HELP_FLAG, UsageError, flagHelp, parseFlags, type FlagSpec } from "./args.js";
 import { Screen, clock, count } from "./screen.js";
-import { untilStopSignal, within } from "./signals.js";
+import { runUntilStopped, untilStopSignal } from "./signals.js";
 import { DEMO_API_KEY } from "./demo.js";
 
 
@@ -140,23 +140,8 @@ export async function serve(argv: readonly string[]): Promise<number> {
   }
   if (screen.live && !flags.quiet) out("Ctrl+C stops");
 
-  let timer: ReturnType<typeof setInterval> | undefined;
-  if (!flags.quiet) {
-    system.stats(); // starts the rate interval
-    timer = setInterval(() => {
-      const line = statusLine(system);
-      if (screen.live) screen.draw([line]);
-      else out(`${clock()} ${line}`);
-    }, 1000);
-  }
-  const signal = await stopSignal;
-  clearInterval(timer);
-  screen.release();
-  process.stderr.write(`${screen.live ? "\n" : ""}${signal}: stopping (closing clients, feed and workers)\n`);
-  if (!(await within(system.stop(), STOP_TIMEOUT_MS))) {
-    process.stderr.write(`tickwire serve: the stop did not finish within ${STOP_TIMEOUT_MS / 1000} s; exiting\n`);
-    return 1;
-  }
-  process.stderr.write("stopped\n");
-  return 0;
+  return runUntilStopped({
+    command: "tickwire serve", screen, quiet: flags.quiet === true, stopSignal, status: () => statusLine(system),
+    stopping: "stopping (closing clients, feed and workers)", stop: () => system.stop(), stopMs: STOP_TIMEOUT_MS,
+  });
 }

@@ -6,8 +6,8 @@ import { universeToCsv } from "../feed/sim/universe.js";
 import { TickwireError } from "../errors.js";
 import { credentialVariables } from "../system/config-load.js";
 import { HELP_FLAG, UsageError, flagHelp, intFlag, parseFlags, type FlagSpec } from "./args.js";
-import { Screen, clock, count } from "./screen.js";
-import { untilStopSignal, within } from "./signals.js";
+import { Screen, count } from "./screen.js";
+import { runUntilStopped, untilStopSignal } from "./signals.js";
 
 const FLAGS: readonly FlagSpec[] = [
   { name: "port", value: "N", help: "port to listen on; 0 (default) picks a free one" },
@@ -79,23 +79,9 @@ export async function simulate(argv: readonly string[]): Promise<number> {
   out(`serve it: ${v.uid}=${a.uid} ${v.susertoken}=${a.susertoken} npx tickwire serve --broker flattrade --feed-url ${server.url} --master ${masterOut ?? "<a master CSV: add --master-out PATH here to write one>"}`);
 
   const screen = new Screen(process.stdout, process.stderr);
-  let timer: ReturnType<typeof setInterval> | undefined;
-  if (!flags.quiet) {
-    timer = setInterval(() => {
-      const s = server.stats;
-      const line = `connections ${s.connections} | logins ${count(s.loginsOk)} (refused ${count(s.loginsRejected)}) | ticks ${count(s.ticks)} | frames sent ${count(s.framesSent)}`;
-      if (screen.live) screen.draw([line]);
-      else out(`${clock()} ${line}`);
-    }, 1000);
-  }
-  const signal = await stopSignal;
-  clearInterval(timer);
-  screen.release();
-  process.stderr.write(`${screen.live ? "\n" : ""}${signal}: stopping\n`);
-  if (!(await within(server.close(), 10_000))) {
-    process.stderr.write(`${command}: the server did not close within 10 s; exiting\n`);
-    return 1;
-  }
-  process.stderr.write("stopped\n");
-  return 0;
+  const status = (): string => {
+    const s = server.stats;
+    return `connections ${s.connections} | logins ${count(s.loginsOk)} (refused ${count(s.loginsRejected)}) | ticks ${count(s.ticks)} | frames sent ${count(s.framesSent)}`;
+  };
+  return runUntilStopped({ command, screen, quiet: flags.quiet === true, stopSignal, status, stopping: "stopping", stop: () => server.close(), stopMs: 10_000 });
 }

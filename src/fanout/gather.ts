@@ -74,7 +74,7 @@ export class FanoutGather {
   private entries = 0;
   private indexStale = true;
 
-  constructor(private readonly mem: TickwireMemory, private readonly symbols: SymbolTable, options: FanoutGatherOptions) {
+  constructor(private readonly mem: TickwireMemory, symbols: SymbolTable, options: FanoutGatherOptions) {
     checkInstance(mem, TickwireMemory, "FanoutGather: mem");
     checkInstance(symbols, SymbolTable, "FanoutGather: symbols");
     checkObject(options, "FanoutGather: options ({ maxClients, maxSubscriptions, broker })");

@@ -90,7 +90,6 @@ export class TickwireSystem {
   private pump: FanoutPump | undefined;
   private readers: RingReader[] = [];
   private readonly listeners = new Set<(tick: Tick) => void>();
-  private decoder: RecordDecoder | undefined;
   private readonly decodeCounters = { malformed: 0, unknownSymbols: 0 };
   private feedState: ConnectionState | "stopped" = "stopped";
   private feedDropped = 0;
@@ -174,7 +173,6 @@ export class TickwireSystem {
       }, proxyConfig);
     }
     const decoder = new RecordDecoder(this.decodeCounters, (id) => this.instrument(id));
-    this.decoder = decoder;
     const proxy = this.proxy;
     const sink: PumpSink = {
       frames: (slot, frames, ticks) => proxy?.frames(slot, frames, ticks),
