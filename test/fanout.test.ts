@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { TickView, JsonRenderer, Kind, layout as L, writeMessage, readMessage, toClientJson, type MarketDataMessage } from "../src/index.js";
 import { FanoutGather, ClientFlags } from "../src/fanout/gather.js";
+import { FanoutPump } from "../src/fanout/pump.js";
 import { setup, sampleTick } from "./helpers/fixtures.js";
 import { parseFrames } from "./helpers/ws-frames.js";
 
@@ -191,6 +192,20 @@ test("sdkAliases and receiveTime add their fields, as toClientJson does", () => 
   assert.is(data.change_percent, data.percent_change);
   assert.is(data.change, Math.round((data.ltp - data.close) * 100) / 100);
   assert.is(data.recv_time_ns, Number(msg.recvTimeNs));
+});
+
+test("a pump whose readers() goes bad keeps running and reports it each round (it used to reject its loop, unhandled)", async () => {
+  const refusals: string[] = [];
+  let bad = false;
+  const pump = new FanoutPump(mem, () => (bad ? ("nope" as unknown as []) : []), undefined, {
+    frames: () => undefined, conflated: () => undefined, afterRound: () => undefined, refused: (e) => { refusals.push(e.code); },
+  });
+  pump.start();
+  bad = true;
+  await new Promise((r) => setTimeout(r, 60));
+  bad = false;
+  await pump.stop();
+  assert.ok(refusals.length >= 2 && refusals.every((c) => c === "ARGUMENT"), JSON.stringify(refusals));
 });
 
 test.run();

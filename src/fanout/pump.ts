@@ -117,7 +117,14 @@ export class FanoutPump {
       if (bytes > 0) await new Promise<void>((r) => nextTurn(r));
       else {
         const wait = Math.min(IDLE_WAIT_MS, Math.max(0, this.sink.nextFlushInMs?.() ?? IDLE_WAIT_MS));
-        await Promise.race(this.readers().map((r) => r.waitAsync(wait)));
+        try {
+          const readers = this.readers();
+          // No rings (or bad ones, which the round reported): a plain wait, so the loop neither spins nor stalls.
+          if (readers.length === 0) throw new TickwireError("ARGUMENT", "no rings to wait on");
+          await Promise.race(readers.map((r) => r.waitAsync(wait)));
+        } catch {
+          await new Promise<void>((r) => setTimeout(r, IDLE_WAIT_MS));
+        }
       }
     }
   }
