@@ -203,6 +203,23 @@ test("graceful shutdown with clients connected: they are closed with 1001, the f
   }
 });
 
+test("ticks coalesced for a client that goes away before they are written are counted dropped, not lost", async () => {
+  const system = await startSystem({ feed: { ticksPerSecond: 2000 }, proxy: { coalesceMs: 1000 } });
+  const c = await RawClient.auth(system.url!);
+  try {
+    await c.request({ action: "subscribe", symbols: instruments(system, 20), mode: 1 });
+    await sleep(300); // ticks wait for the 1 s coalescing window
+    c.close();
+    await until(() => system.stats().proxy!.clients === 0, "the client to be released", 5000);
+    const p = system.stats().proxy!;
+    assert.ok(p.dropped > 0, `dropped ${p.dropped}`);
+    assert.is(p.delivered, c.ticks().length, "what was written is what the client got");
+  } finally {
+    c.close();
+    await system.stop();
+  }
+});
+
 test("a port in use: start() rejects with a clear error (no crash), cleans up, and the first server goes on", async () => {
   const first = await startSystem();
   try {

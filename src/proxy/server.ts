@@ -362,8 +362,10 @@ export class ProxyServer implements PumpSink {
     clearTimeout(s.authTimer);
     this.slowSessions.delete(s);
     this.flushable.delete(s);
-    s.dropped += s.queue.tickCount;
+    s.dropped += s.queue.tickCount + s.pendingTicks;
     s.queue.clear();
+    s.pending.length = 0;
+    s.pendingTicks = 0;
     this.totals.delivered += s.delivered;
     this.totals.conflated += s.conflated;
     this.totals.dropped += s.dropped;

@@ -73,6 +73,8 @@ export class Session {
     const socket = this.socket;
     if (this.pending.length === 0) return;
     if (!socket || socket.destroyed || this.closed) {
+      // The connection is gone: what waited for it is lost, and counted.
+      this.dropped += this.pendingTicks;
       this.pending.length = 0;
       this.pendingTicks = 0;
       this.pendingBytes = 0;
