@@ -128,6 +128,24 @@ test("drop-oldest: frames beyond the queue are dropped oldest first, every dropp
   }
 });
 
+test("conflate: a slow client that leaves has its pending latest values counted dropped", async () => {
+  const system = await startSystem({ feed: { ticksPerSecond: 30_000 }, proxy: { backpressure: { policy: "conflate", highWaterBytes: 64 * 1024 } } });
+  const c = await RawClient.auth(system.url!);
+  try {
+    await c.request({ action: "subscribe", symbols: instruments(system, SYMBOLS), mode: 3 });
+    const socket = (c.ws as unknown as { _socket: Socket })._socket;
+    socket.pause();
+    await until(() => system.clients()[0]?.slow === true && system.clients()[0]!.conflated > 0, "the client to be slow and conflating", 15_000);
+    c.close();
+    await until(() => system.stats().proxy!.clients === 0, "the client to be released", 5000);
+    const p = system.stats().proxy!;
+    assert.ok(p.dropped > 0 && p.dropped <= SYMBOLS, `one pending value per symbol at most: dropped ${p.dropped}`);
+  } finally {
+    c.close();
+    await system.stop();
+  }
+});
+
 test("disconnect: a client slow for longer than maxLagMs is closed with 4008, its queued ticks counted dropped", async () => {
   const logs: string[] = [];
   const system = await startSystem({ feed: { ticksPerSecond: 30_000 }, proxy: { backpressure: { policy: "disconnect", highWaterBytes: 64 * 1024, maxLagMs: 300 } }, log: (l) => logs.push(l) });

@@ -362,7 +362,8 @@ export class ProxyServer implements PumpSink {
     clearTimeout(s.authTimer);
     this.slowSessions.delete(s);
     this.flushable.delete(s);
-    s.dropped += s.queue.tickCount + s.pendingTicks;
+    // Never written: frames queued or coalesced, and (conflate) each symbol's pending latest tick.
+    s.dropped += s.queue.tickCount + s.pendingTicks + this.gather.takePending(s.slot).length;
     s.queue.clear();
     s.pending.length = 0;
     s.pendingTicks = 0;
