@@ -302,7 +302,7 @@ export class FanoutGather {
     return this.mem.u32[(this.clients + slot * G.GC_BYTES + G.GC_OUT_BYTES) >>> 2]!;
   }
 
-  /** The slot's frames of the last gather (a view of shared memory: copy before the next gather). */
+  /** The slot's frames of the last gather — meaningful only for a slot it touched (touchedSlot) — as a view of shared memory: copy before the next gather. */
   frames(slot: number): Uint8Array {
     this.checkSlot(slot);
     const at = (this.clients + slot * G.GC_BYTES) >>> 2;
