@@ -13,6 +13,7 @@ const suites: { file: string; args: string[]; env: Record<string, string> }[] = 
   { file: "bench/partition.ts", args: quick ? ["--workers", "1"] : ["--workers", "1,2"], env: quick ? { PARTITION_BENCH_ROUNDS: "2" } : {} },
   { file: "bench/ingest.ts", args: quick ? ["--quick"] : [], env: {} },
   { file: "bench/e2e.ts", args: quick ? ["--quick"] : [], env: {} },
+  { file: "bench/histogram.ts", args: [], env: {} },
 ];
 
 for (const s of suites) {

@@ -30,4 +30,16 @@ export interface CoreExports {
   norenParse(ctx: number): number;
   /** Makes the proxy's frames of one batch for every subscribed client (src/fanout/layout.ts); returns clients touched. */
   fanoutGather(ctx: number): number;
+  /** Records one value (f64, a non-negative integer, ns) into the histogram at `h` (src/monitor/layout.ts): 1, or 0 for a bad value. */
+  histRecord(h: number, value: number): number;
+  /** Records `n` f64 values at `values`: how many were recorded (n, or the index of the first bad value). */
+  histRecordBatch(h: number, values: number, n: number): number;
+  /** Records nowNs − recvTimeNs (0 when negative) for every tick record of a batch: ticks recorded, or a negative error code. */
+  histRecordLatencies(h: number, src: number, bytes: number, nowNs: number): number;
+  /** Adds the histogram at `src` into the one at `dst`. */
+  histMerge(dst: number, src: number): void;
+  /** Empties the histogram at `h`. */
+  histReset(h: number): void;
+  /** The value at quantile `q` (0..1), clamped to [min, max]; 0 when empty. */
+  histValueAtQuantile(h: number, q: number): number;
 }
