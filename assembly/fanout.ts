@@ -8,7 +8,7 @@
 
 import {
   KIND_PADDING, OFF_KIND, OFF_LENGTH, OFF_SYMBOL_ID, OFF_SEQ, SYMTAB_OFF_CAPACITY, SYMTAB_ENTRY_BYTES,
-  SYMENT_OFF_NAME, SYMENT_OFF_NAME_LENGTH, LTP_BYTES, QUOTE_BYTES, DEPTH_BYTES, JSON_MESSAGE_MAX_BYTES,
+  SYMENT_OFF_NAME, SYMENT_OFF_NAME_LENGTH, JSON_MESSAGE_MAX_BYTES,
   BROKER_MAX_BYTES, ERR_OUTPUT_FULL, ERR_BROKER,
 } from "../src/format/layout";
 import {
@@ -18,16 +18,12 @@ import {
   GC_FLAGS, GC_OUT_START, GC_OUT_BYTES, GC_TICKS, GC_CONFLATED, GC_PENDING, GC_DIRTY, GC_WORK, GC_BYTES,
   GF_ACTIVE, GF_BINARY, GF_CONFLATING, GF_TOUCHED, WS_HEADER_MAX,
 } from "../src/fanout/layout";
-import { checkRecord } from "./record";
+import { checkRecord, kindBytes } from "./record";
 import { symtabEntries } from "./symbols";
 import { renderOne, renderable } from "./json";
 
 const NOT_RENDERED: u32 = 0xffffffff;
 
-// @ts-ignore: decorator
-@inline function modeBytes(mode: u32): u32 {
-  return mode == 1 ? <u32>LTP_BYTES : mode == 2 ? <u32>QUOTE_BYTES : <u32>DEPTH_BYTES;
-}
 
 // @ts-ignore: decorator
 @inline function headerBytes(n: u32): u32 {
@@ -133,7 +129,7 @@ export function fanoutGather(ctx: usize): i32 {
           // The same rule as for JSON: a record that disagrees with its symbol is nobody's.
           const bad = renderable(rec, m, capacity, entries);
           if (bad != 0) return fail(ctx, index, bad, clients, touched, touchedCount);
-          need += <usize>modeBytes(m) + ((flags & GF_TOUCHED) == 0 ? <usize>WS_HEADER_MAX : 0);
+          need += <usize>kindBytes(m) + ((flags & GF_TOUCHED) == 0 ? <usize>WS_HEADER_MAX : 0);
           continue;
         }
         for (let m: u32 = 1; m <= kind; m++) {
@@ -198,7 +194,7 @@ export function fanoutGather(ctx: usize): i32 {
         if (flags & GF_BINARY) {
           const m = binaryMode(modes, kind);
           if (m == 0) continue;
-          store<u32>(client, load<u32>(client, GC_OUT_BYTES) + modeBytes(m), GC_OUT_BYTES);
+          store<u32>(client, load<u32>(client, GC_OUT_BYTES) + kindBytes(m), GC_OUT_BYTES);
           store<u32>(client, load<u32>(client, GC_TICKS) + 1, GC_TICKS);
           continue;
         }
@@ -260,7 +256,7 @@ export function fanoutGather(ctx: usize): i32 {
       if (flags & GF_BINARY) {
         const m = binaryMode(modes, kind);
         if (m == 0) continue;
-        const n = modeBytes(m);
+        const n = kindBytes(m);
         memory.copy(p, rec, n);
         // The kinds nest: the first n bytes are a valid record of kind m once its header says so.
         store<u16>(p, <u16>n, OFF_LENGTH);

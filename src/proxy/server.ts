@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
 import * as L from "../format/layout.js";
+import { TickView, recordBytes, type Kind } from "../format/record.js";
 import { TickwireError } from "../errors.js";
 import type { TickwireMemory } from "../memory/shared-memory.js";
 import type { SymbolTable } from "../memory/symbol-table.js";
@@ -82,6 +83,7 @@ export class ProxyServer implements PumpSink {
   private readonly flushable = new Set<Session>();
   private readonly renderer: JsonRenderer;
   private readonly snapshotAt: number;
+  private readonly snapshotView: TickView;
   private readonly pingTimer: ReturnType<typeof setInterval>;
   private nextId = 1;
   private boundPort = 0;
@@ -100,6 +102,7 @@ export class ProxyServer implements PumpSink {
     });
     this.renderer = new JsonRenderer(ctx.mem, ctx.symbols, { broker, bufferBytes: 16 * 1024, sdkAliases: config.sdkAliases, receiveTime: config.receiveTime });
     this.snapshotAt = ctx.mem.allocate(L.MAX_RECORD_BYTES);
+    this.snapshotView = new TickView(ctx.mem.buffer);
     this.http = http;
     // Compression off: frames are written pre-made, and deflate would cost more than it saves on ticks.
     this.wss = new WebSocketServer({ server: http, maxPayload: config.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
@@ -206,21 +209,20 @@ export class ProxyServer implements PumpSink {
   frames(slot: number, frames: Uint8Array, ticks: number): void {
     const s = this.sessions[slot];
     if (!s || s.closed) return;
-    const copy = frames;
     if (s.slow) {
       // drop-oldest and disconnect queue while slow (conflate makes no frames then).
-      if (this.config.backpressure.policy === "disconnect" && s.queue.bytes + copy.length > this.config.backpressure.maxQueueBytes) {
+      if (this.config.backpressure.policy === "disconnect" && s.queue.bytes + frames.length > this.config.backpressure.maxQueueBytes) {
         s.dropped += ticks;
         this.giveUp(s, `its queue passed ${this.config.backpressure.maxQueueBytes} bytes`);
         return;
       }
-      s.dropped += s.queue.push(copy, ticks);
+      s.dropped += s.queue.push(frames, ticks);
       return;
     }
     if (s.pending.length === 0) s.pendingSince = performance.now();
-    s.pending.push(copy);
+    s.pending.push(frames);
     s.pendingTicks += ticks;
-    s.pendingBytes += copy.length;
+    s.pendingBytes += frames.length;
     this.flushable.add(s);
   }
 
@@ -568,15 +570,14 @@ export class ProxyServer implements PumpSink {
     const at = this.snapshotAt;
     const bytes = this.ctx.cache.readInto(held.id, at);
     if (bytes === 0) return;
-    const mem = this.ctx.mem;
-    const seq = mem.u32[(at + L.OFF_SEQ) >>> 2]! + mem.u32[(at + L.OFF_SEQ + 4) >>> 2]! * 4294967296;
-    this.gather.setSubscription(s.slot, held.id, held.modes, seq, first);
-    const kind = mem.u8[at + L.OFF_KIND]!;
+    const view = this.snapshotView.wrap(at);
+    this.gather.setSubscription(s.slot, held.id, held.modes, view.seq, first);
+    const kind = view.kind;
     if (s.binary) {
       const mode = 32 - Math.clz32(modes & ((1 << kind) - 1));
       if (mode === 0) return;
-      const n = mode === 1 ? L.LTP_BYTES : mode === 2 ? L.QUOTE_BYTES : L.DEPTH_BYTES;
-      const record = mem.u8.slice(at, at + n);
+      const n = recordBytes(mode as Kind);
+      const record = this.ctx.mem.u8.slice(at, at + n);
       record[L.OFF_LENGTH] = n & 0xff;
       record[L.OFF_LENGTH + 1] = n >>> 8;
       record[L.OFF_KIND] = mode;

@@ -4,6 +4,7 @@
 import { TickwireError } from "../errors.js";
 import * as L from "../format/layout.js";
 import type { ExchangeName } from "../format/exchange.js";
+import { TickView } from "../format/record.js";
 import { ParallelProcessor } from "../processor/processor.js";
 import type { ProcessorConfig } from "../processor/config.js";
 import { createAdapter, supportedBrokers, type FeedConfig } from "../feed/registry.js";
@@ -289,20 +290,16 @@ export class TickwireSystem {
     if (id < 0) return undefined;
     const rec = p.cache.snapshot(id);
     if (!rec) return undefined;
-    const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-    const d = 10 ** dv.getUint8(L.OFF_PRICE_DECIMALS);
-    const price = (off: number) => Number(dv.getBigInt64(off, true)) / d;
-    const kind = dv.getUint8(L.OFF_KIND);
-    const q = kind >= L.KIND_QUOTE;
-    const u64 = (off: number) => (q ? Number(dv.getBigUint64(off, true)) : 0);
+    const v = new TickView(rec);
+    // An LTP-only symbol has no quote fields: they read 0.
+    const q = v.kind >= L.KIND_QUOTE;
     return {
-      exchange, symbol, ltp: price(L.OFF_LTP),
-      open: q ? price(L.OFF_OPEN) : 0, high: q ? price(L.OFF_HIGH) : 0, low: q ? price(L.OFF_LOW) : 0, close: q ? price(L.OFF_CLOSE) : 0,
-      averagePrice: q ? price(L.OFF_AVG_PRICE) : 0, percentChange: dv.getInt32(L.OFF_CHANGE_BP, true) / 100,
-      volume: u64(L.OFF_VOLUME), oi: u64(L.OFF_OI), bid: q ? price(L.OFF_BID) : 0, ask: q ? price(L.OFF_ASK) : 0,
-      bidQuantity: q ? dv.getUint32(L.OFF_BID_QTY, true) : 0, askQuantity: q ? dv.getUint32(L.OFF_ASK_QTY, true) : 0,
-      lastQuantity: dv.getUint32(L.OFF_LAST_QTY, true), lastTradeTime: Number(dv.getBigInt64(L.OFF_LAST_TRADE_TIME_MS, true)),
-      updates: p.cache.updates(id),
+      exchange, symbol, ltp: v.ltp,
+      open: q ? v.open : 0, high: q ? v.high : 0, low: q ? v.low : 0, close: q ? v.close : 0,
+      averagePrice: q ? v.avgPrice : 0, percentChange: v.changePercent,
+      volume: q ? v.volume : 0, oi: q ? v.oi : 0, bid: q ? v.bid : 0, ask: q ? v.ask : 0,
+      bidQuantity: q ? v.bidQty : 0, askQuantity: q ? v.askQty : 0,
+      lastQuantity: v.lastQty, lastTradeTime: v.lastTradeTimeMs, updates: p.cache.updates(id),
     };
   }
 
