@@ -3,6 +3,7 @@
 // binary format, JSON ticks, binary frames of records written with TickView, server-side
 // closes for the reconnect paths, silence for the timeouts.
 import { timedTest } from "./helpers/timed.js";
+import { until as pollUntil, sleep } from "./helpers/feed-world.js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync, readdirSync } from "node:fs";
@@ -27,14 +28,8 @@ const WS: WebSocketConstructor = WebSocket;
 /** A test that fails after `ms` instead of hanging the suite. */
 const timed = timedTest;
 
-async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The shared poll-until, with this file's shorter default limit. */
+const until = (cond: () => boolean, what: string, ms = 3000): Promise<void> => pollUntil(cond, what, ms);
 
 /** Awaits `p`, expects a TickwireError with `code` (and a message matching `pattern`), returns it. */
 async function rejects(p: Promise<unknown>, code: TickwireErrorCode, pattern?: RegExp): Promise<TickwireError> {

@@ -14,6 +14,7 @@ import WebSocket from "ws";
 // (saying so) instead of the import aborting every other suite in the run.
 import * as node from "../src/node/index.js";
 import { createUniverse, type SimInstrumentRow } from "../src/feed/sim/universe.js";
+import { sleep } from "./helpers/feed-world.js";
 
 type TickwireSystem = Awaited<ReturnType<typeof node.createSystem>>;
 type SystemConfig = NonNullable<Parameters<typeof node.createSystem>[0]>;
@@ -167,7 +168,6 @@ async function withClient(url: string, fn: (c: RawClient) => Promise<void>): Pro
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Python's json.dumps with its default separators (", " and ": "), as the Python clients send. */
 function pyDumps(v: unknown): string {
