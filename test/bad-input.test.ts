@@ -168,6 +168,7 @@ test("views: 64-bit integers are numbers to read (exact below 2^53), exact() as 
   assert.is(view.exact("exchTimeMs"), -(2n ** 63n));
   assert.is(view.exchTimeMs, -(2 ** 63));
   throwsCode(() => view.exact("ltp" as "seq"), "ARGUMENT", /exact: field must be one of/);
+  throwsCode(() => view.exact({ toString() { throw new Error("user code ran"); } } as unknown as "seq"), "ARGUMENT", /exact: field must be one of/);
   view.exchTimeMs = -(2 ** 53 - 1);
   assert.is(view.exchTimeMs, -(2 ** 53 - 1));
   throwsCode(() => { view.recvTimeNs = 12.5; }, "ARGUMENT", /recvTimeNs/);

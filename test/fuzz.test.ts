@@ -1510,6 +1510,16 @@ op("view.get", [viewArb, fc.constantFrom(...VIEW_GETTERS)], {
   run: (w, v, name) => (w.views[v] as unknown as Record<string, unknown>)[name],
   check: (_w, r) => expect(typeof r === "number" || typeof r === "bigint", `a ${typeof r}`),
 });
+const EXACT_FIELDS = ["seq", "recvTimeNs", "exchTimeMs", "lastTradeTimeMs", "volume", "oi", "totalBuyQty", "totalSellQty"] as const;
+op("view.exact", [viewArb, fc.oneof(fc.constantFrom(...EXACT_FIELDS), fc.constantFrom("ltp", "exact", "__proto__", "toString"), hostile)], {
+  run: (w, v, field) => {
+    const view = w.views[v] as unknown as Record<string, unknown> & { exact(f: unknown): bigint };
+    const exact = view.exact(field);
+    return { exact, getter: view[field as string] };
+  },
+  // The getter is the nearest number to the exact value.
+  check: (_w, r) => expect(typeof r.exact === "bigint" && r.getter === Number(r.exact), `exact ${r.exact} vs getter ${String(r.getter)}`),
+});
 op("view.set", [viewArb, fc.constantFrom(...VIEW_SETTERS), valueArb], {
   run: (w, v, name, value) => { (w.views[v] as unknown as Record<string, unknown>)[name] = value; },
   writes: viewWrites, onError: viewAtomic,

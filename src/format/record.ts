@@ -194,8 +194,9 @@ export abstract class RecordView {
    * (so `view.volume * price` just works); use this where a value may pass 2^53.
    */
   exact(field: ExactField): bigint {
-    const spec = EXACT_FIELDS[field as string];
-    if (spec === undefined || !Object.hasOwn(EXACT_FIELDS, field as string)) {
+    // A string only: indexing with an object would call its toString (user code).
+    const spec = typeof field === "string" && Object.hasOwn(EXACT_FIELDS, field) ? EXACT_FIELDS[field] : undefined;
+    if (spec === undefined) {
       throw new TickwireError("ARGUMENT", `exact: field must be one of ${Object.keys(EXACT_FIELDS).join(", ")}, got ${describe(field)}`);
     }
     this.readable(spec.offset);
