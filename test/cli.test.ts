@@ -8,12 +8,14 @@ import * as assert from "uvu/assert";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "bin/tickwire.mjs");
 const dir = mkdtempSync(join(tmpdir(), "tickwire-cli-"));
+/** How the CLI says to run itself from `dir` (a clone: node and the bin's path from there). */
+const HERE = `node ${relative(dir, BIN)}`;
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 // The CLI under test is the compiled one: say so plainly when it is missing or older than its source.
@@ -185,7 +187,7 @@ cliTest("serve --port 0 with a key prints its URL (the real port); tail --count 
   const server = start(["serve", "--port", "0", "--api-key", key, "--instruments", "200", "--tps", "2000", "--quiet"]);
   const [, url, port] = await server.waitFor(SERVE_URL);
   assert.ok(Number(port) > 0, "the port it got, not 0");
-  assert.match(server.stdout, `try: npx tickwire tail --url ${url} --api-key <your key>`);
+  assert.match(server.stdout, `try: ${HERE} tail --url ${url} --api-key <your key>`, "in a clone, the command that runs it from here");
   const [tail, wrong] = await Promise.all([
     run(["tail", "--url", url!, "--api-key", key, "--count", "20", "--timeout", "20"], {}, 30_000),
     run(["tail", "--url", url!, "--api-key", "not-the-key-000", "--count", "1", "--timeout", "20"], {}, 30_000),
@@ -206,7 +208,7 @@ cliTest("serve with no key on loopback takes the demo key and says so; SIGTERM s
   const server = start(["serve", "--port", "0", "--instruments", "200", "--tps", "1000"]);
   const [, url] = await server.waitFor(SERVE_URL);
   assert.match(server.stdout, /api key: tickwire-demo-key \(a demo key for local use only/);
-  assert.match(server.stdout, `try: npx tickwire tail --url ${url} --api-key tickwire-demo-key`);
+  assert.match(server.stdout, `try: ${HERE} tail --url ${url} --api-key tickwire-demo-key`);
   // tail with no key uses the demo key too.
   const tail = start(["tail", "--url", url!, "--symbols", "NSE_INDEX:NIFTY", "--mode", "ltp"]);
   await tail.waitFor(/NSE_INDEX:NIFTY ltp=/);
@@ -225,7 +227,7 @@ cliTest("serve with no key on loopback takes the demo key and says so; SIGTERM s
 cliTest("simulate prints its URL and the demo account; SIGTERM stops it", 30_000, async () => {
   const sim = start(["simulate", "--port", "0", "--instruments", "100", "--seed", "3", "--quiet", "--master-out", "sim.csv"]);
   await sim.waitFor(/listening on ws:\/\/127\.0\.0\.1:\d+\//);
-  await sim.waitFor(/serve it: FLATTRADE_USER_ID=SIMDEMO FLATTRADE_SESSION_TOKEN=sim-session-token npx tickwire serve --broker flattrade --feed-url ws:\/\/127\.0\.0\.1:\d+\/ --master sim\.csv/);
+  await sim.waitFor(new RegExp(`serve it: FLATTRADE_USER_ID=SIMDEMO FLATTRADE_SESSION_TOKEN=sim-session-token ${HERE.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} serve --broker flattrade --feed-url ws://127\\.0\\.0\\.1:\\d+/ --master sim\\.csv`));
   assert.match(sim.stdout, /account: user id SIMDEMO, session token sim-session-token/);
   assert.ok(existsSync(join(dir, "sim.csv")));
   sim.child.kill("SIGTERM");

@@ -22,7 +22,7 @@ export async function bench(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (!existsSync(`${ROOT}bench/run.ts`)) {
-    process.stderr.write("tickwire bench: the benchmarks need a clone of tickwire's repository (an installed package has no bench/): clone it, run `npm install` there, then `npx tickwire bench`\n");
+    process.stderr.write("tickwire bench: the benchmarks need a clone of tickwire's repository (an installed package has no bench/): clone it, run `npm install` there, then `node bin/tickwire.mjs bench` (or `npm run bench`)\n");
     return 1;
   }
   if (!existsSync(`${ROOT}node_modules/tsx`)) {

@@ -10,7 +10,7 @@ import { SymbolMaster } from "../feed/symbol-master.js";
 import { HELP_FLAG, UsageError, flagHelp, parseFlags, type FlagSpec } from "./args.js";
 import { Screen, clock, count } from "./screen.js";
 import { runUntilStopped, untilStopSignal } from "./signals.js";
-import { DEMO_API_KEY } from "./demo.js";
+import { DEMO_API_KEY, tickwireCommand } from "./demo.js";
 
 
 const STOP_TIMEOUT_MS = 30_000;
@@ -133,10 +133,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
   out(`listening on ${url}`);
   if (demo) {
     out(`api key: ${DEMO_API_KEY} (a demo key for local use only; set --api-key or TICKWIRE_API_KEYS for your own)`);
-    out(`try: npx tickwire tail --url ${connectUrl} --api-key ${DEMO_API_KEY}`);
+    out(`try: ${tickwireCommand()} tail --url ${connectUrl} --api-key ${DEMO_API_KEY}`);
   } else {
     out(`api key: one of the keys configured (not shown)`);
-    out(`try: npx tickwire tail --url ${connectUrl} --api-key <your key>`);
+    out(`try: ${tickwireCommand()} tail --url ${connectUrl} --api-key <your key>`);
   }
   if (screen.live && !flags.quiet) out("Ctrl+C stops");
 

@@ -8,6 +8,7 @@ import { credentialVariables } from "../system/config-load.js";
 import { HELP_FLAG, UsageError, flagHelp, intFlag, parseFlags, type FlagSpec } from "./args.js";
 import { Screen, count } from "./screen.js";
 import { runUntilStopped, untilStopSignal } from "./signals.js";
+import { tickwireCommand } from "./demo.js";
 
 const FLAGS: readonly FlagSpec[] = [
   { name: "port", value: "N", help: "port to listen on; 0 (default) picks a free one" },
@@ -76,7 +77,7 @@ export async function simulate(argv: readonly string[]): Promise<number> {
   out(`listening on ${server.url}`);
   out(`account: user id ${a.uid}, session token ${a.susertoken} (v1 login), access token ${a.accesstoken} (v2 login)`);
   if (masterOut !== undefined) out(`symbol master: ${masterOut} (${count(server.universe.length)} instruments)`);
-  out(`serve it: ${v.uid}=${a.uid} ${v.susertoken}=${a.susertoken} npx tickwire serve --broker flattrade --feed-url ${server.url} --master ${masterOut ?? "<a master CSV: add --master-out PATH here to write one>"}`);
+  out(`serve it: ${v.uid}=${a.uid} ${v.susertoken}=${a.susertoken} ${tickwireCommand()} serve --broker flattrade --feed-url ${server.url} --master ${masterOut ?? "<a master CSV: add --master-out PATH here to write one>"}`);
 
   const screen = new Screen(process.stdout, process.stderr);
   const status = (): string => {
