@@ -41,7 +41,7 @@ const SPIN_BEFORE_PARK = 200;
 /** What a poll step returns when it consumed a batch of padding alone. */
 const PADDING_ONLY = -2;
 /** Default and largest copy a broadcast poll makes per call. */
-const POLL_COPY_BYTES = 64 * 1024;
+const POLL_COPY_BYTES = 64 * 1024; // = READER_COPY_BYTES
 
 /** Bytes a ring of `capacity` takes in shared memory: header, data and per-slot meta. */
 export function ringBytes(capacity: number): number {
@@ -287,6 +287,16 @@ export class RingWriter {
   }
 }
 
+/** Memory a {@link RingReader} may be given instead of reserving its own. @internal */
+export interface ReaderAreas {
+  readonly cursor: number;
+  readonly copy: number;
+  readonly copyBytes: number;
+}
+
+/** Bytes a broadcast reader's poll copy takes: the most one poll hands over. */
+export const READER_COPY_BYTES = 64 * 1024;
+
 /**
  * Reads records from a ring: `poll(cb)` hands each record to `cb` — on a broadcast ring
  * only records proven intact (copied out, then checked against the writer's position).
@@ -308,9 +318,22 @@ export class RingReader {
   private pendingAt = 0;
   private pendingEnd = 0;
 
-  constructor(readonly ring: Ring) {
+  /**
+   * @param areas - where to keep this reader's cursor (64 bytes, 128-aligned) and its poll copy
+   *   (broadcast), instead of reserving new ones: for a reader made again and again over the
+   *   same slot (a consumer). @internal
+   */
+  constructor(readonly ring: Ring, areas?: ReaderAreas) {
     checkInstance(ring, Ring, "RingReader: ring");
-    this.cur = cursor(ring.mem);
+    if (areas !== undefined) {
+      checkObject(areas, "RingReader: areas");
+      ring.mem.checkInside(areas.cursor, R.CURSOR_BYTES, 128, "RingReader: areas.cursor");
+      checkInt(areas.copyBytes, SLOT_BYTES, POLL_COPY_BYTES, "RingReader: areas.copyBytes");
+      ring.mem.checkInside(areas.copy, areas.copyBytes, 64, "RingReader: areas.copy");
+      this.copy = areas.copy;
+      this.copyBytes = Math.min(areas.copyBytes, ring.capacity);
+    }
+    this.cur = areas?.cursor ?? cursor(ring.mem);
     this.r = ring.offset;
     this.core = ring.mem.core;
     this.i32 = ring.mem.i32;
@@ -324,6 +347,12 @@ export class RingReader {
   /** Byte offset of the batch the last `read()` found. */
   get offset(): number {
     return this.u32[this.cur >>> 2]!;
+  }
+
+  /** Broadcast: the ring position (bytes since the ring began) up to which this reader has copied records out. */
+  get position(): number {
+    const i = (this.cur + R.CUR_POSITION) >>> 2;
+    return this.u32[i]! + this.u32[i + 1]! * 4294967296;
   }
 
   /** Broadcast: records this reader lost to lapping (exact). */
