@@ -4,7 +4,7 @@ import * as L from "./format/layout.js";
 export type TickwireErrorCode =
   | "TRUNCATED" | "VERSION" | "KIND" | "LENGTH" | "PRICE" | "PRECISION" | "DECIMALS" | "EXCHANGE" | "SYMBOL"
   | "TABLE_FULL" | "OUTPUT_FULL" | "BROKER" | "ARGUMENT" | "REGION" | "HANDLE" | "MEMORY" | "TIMEOUT"
-  | "GIVEN_UP" | "FAILED";
+  | "GIVEN_UP" | "FAILED" | "DETACHED";
 
 /** Every error tickwire throws on bad input or misuse. Never carries secrets. */
 export class TickwireError extends Error {

@@ -152,7 +152,7 @@ const MODULE = await compileCore();
 
 const ALL_CODES = [
   "TRUNCATED", "VERSION", "KIND", "LENGTH", "PRICE", "PRECISION", "DECIMALS", "EXCHANGE", "SYMBOL", "TABLE_FULL",
-  "OUTPUT_FULL", "BROKER", "ARGUMENT", "REGION", "HANDLE", "MEMORY", "TIMEOUT", "GIVEN_UP", "FAILED",
+  "OUTPUT_FULL", "BROKER", "ARGUMENT", "REGION", "HANDLE", "MEMORY", "TIMEOUT", "GIVEN_UP", "FAILED", "DETACHED",
 ] as const satisfies readonly TickwireErrorCode[];
 // Compile-time: every TickwireErrorCode is listed (a new code must be added above).
 const _everyCode: Exclude<TickwireErrorCode, (typeof ALL_CODES)[number]> extends never ? true : never = true;

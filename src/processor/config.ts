@@ -36,6 +36,12 @@ export interface ProcessorConfig {
    * about 360 KiB by default; docs/FEED.md). Default 16 MiB.
    */
   feedBytes?: number;
+  /** Slots for in-process consumers of the fan-out (`TickwireSystem.createConsumer`), 0 to 256. Default 8. */
+  consumerSlots?: number;
+  /** Bytes of each consumer's queue (records waiting for its handler), 64 KiB to 256 MiB. Default 1 MiB. */
+  consumerQueueBytes?: number;
+  /** Keep metrics (counters, latency histograms, thread gauges) in shared memory. Default true. */
+  metrics?: boolean;
 }
 
 /** A config with every default filled in. */
@@ -60,6 +66,9 @@ export function resolveProcessorConfig(config: ProcessorConfig): ResolvedProcess
     drainTimeoutMs: config.drainTimeoutMs ?? 10_000,
     unblockAfterMs: config.unblockAfterMs ?? 10_000,
     feedBytes: config.feedBytes ?? 16 * MIB,
+    consumerSlots: config.consumerSlots ?? 8,
+    consumerQueueBytes: config.consumerQueueBytes ?? MIB,
+    metrics: config.metrics ?? true,
   };
   int("maxWorkers", c.maxWorkers, 1, 256);
   int("workers", c.workers, 1, c.maxWorkers);
@@ -82,6 +91,9 @@ export function resolveProcessorConfig(config: ProcessorConfig): ResolvedProcess
   int("drainTimeoutMs", c.drainTimeoutMs, 1, 3_600_000);
   int("feedBytes", c.feedBytes, 0, 1 << 30);
   int("unblockAfterMs", c.unblockAfterMs, 1, 3_600_000);
+  int("consumerSlots", c.consumerSlots, 0, 256);
+  int("consumerQueueBytes", c.consumerQueueBytes, 64 * 1024, 1 << 28);
+  if (typeof c.metrics !== "boolean") throw new TickwireError("ARGUMENT", `ProcessorConfig.metrics must be true or false, got ${String(c.metrics)}`);
   return c;
 }
 

@@ -10,6 +10,9 @@ import { SLOT_BYTES, KIND_PADDING, OFF_KIND, MAX_RECORD_BYTES } from "../format/
 import { ingestRingName, fanoutRingName } from "./router.js";
 import * as P from "./layout.js";
 import { SwitchBarrier } from "./barrier.js";
+import { ConsumerTable } from "../fanout/consumer-table.js";
+import { FanoutGate } from "../fanout/gate.js";
+import { ThreadGauges, StepProbe } from "../monitor/threads.js";
 
 /** What the processor passes to each worker. */
 export interface PartitionWorkerData {
@@ -21,6 +24,10 @@ export interface PartitionWorkerData {
   unblockAfterMs: number;
   /** Ingest position up to which records were abandoned by a failed predecessor: dropped (counted), not processed. */
   discardUntil: number;
+  /** The consumer table (block consumers gate the fan-out ring); 0: none. */
+  consumers: number;
+  /** The thread gauges this worker reports its loop delay to (its slot: `worker`); 0: none. */
+  threads: number;
 }
 
 /** What a worker tells the processor, besides `ready` and `stopped`. */
@@ -47,6 +54,9 @@ const seqIndex = (data.state + P.WS_PENDING_SEQ) >>> 2;
 const COUNTERS = [[P.WS_PROCESSED, P.WS_PENDING_PROCESSED], [P.WS_QUARANTINED, P.WS_PENDING_QUARANTINED], [P.WS_DISCARDED, P.WS_PENDING_DISCARDED]] as const;
 const barrier = new SwitchBarrier(mem, pool!, data.barrier, slots);
 const nap = new Int32Array(new SharedArrayBuffer(4));
+const gate = data.consumers ? new FanoutGate(ConsumerTable.attach(mem, data.consumers), worker, fanoutRing.capacity) : undefined;
+const stopping = () => Atomics.load(i32, stateIndex) === P.STATE_STOP;
+const probe = data.threads ? new StepProbe(ThreadGauges.attach(mem, data.threads), worker) : undefined;
 
 // Notes the step about to act: where the ingest ring (and the fan-out ring, 0: not
 // published) will stand, and the counters after it. A seqlock: a death mid-note leaves it odd.
@@ -83,6 +93,7 @@ function recover(): void {
 
 function publish(at: number, bytes: number, position: number): void {
   const ticks = cache.apply(at, bytes, position); // a replay skips what this writer id already applied
+  gate?.waitForRoom(fanoutRing.tail, bytes, stopping);
   const out = fanout.tryClaim(bytes); // a broadcast ring never refuses
   mem.u8.copyWithin(out, at, at + bytes);
   begin(bytes, fanout.position + bytes, ticks, 0, 0);
@@ -134,6 +145,7 @@ parentPort!.postMessage({ ready: worker });
 
 let blockedSince = 0;
 while (Atomics.load(i32, stateIndex) !== P.STATE_STOP) {
+  probe?.idle();
   if (!ingest.wait(50)) {
     // Nothing readable though bytes were claimed: a router that died mid-batch leaves an
     // uncommitted claim that would block this ring forever. Give it up after a while.
@@ -151,6 +163,7 @@ while (Atomics.load(i32, stateIndex) !== P.STATE_STOP) {
     continue;
   }
   blockedSince = 0;
+  probe?.busy();
   let bytes = ingest.read();
   const at = ingest.offset;
   const head = ingestRing.head;

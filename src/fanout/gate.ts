@@ -1,0 +1,70 @@
+// The writer's side of `block` consumers: before a partition worker publishes on its fan-out
+// ring, it waits until every attached block consumer has copied out what the claim would
+// overwrite — the Disruptor's gating sequences. A consumer whose gate has not moved for its
+// detachAfterMs while it holds the writer is detached (counted, seen by the monitor), so a
+// consumer that stopped reading never wedges the feed.
+import { ConsumerState, ConsumerTable, CT_GATE_FUTEX } from "./consumer-table.js";
+
+/** Longest single park while waiting on a gate: the stop flag and detach deadlines are checked this often. */
+const PARK_MS = 1;
+
+export class FanoutGate {
+  private readonly lastGate: Float64Array;
+  private readonly lastMove: Float64Array;
+  private readonly futex: number;
+
+  /** @param ring - the fan-out ring's index (its worker slot) */
+  constructor(private readonly table: ConsumerTable, private readonly ring: number, private readonly capacity: number) {
+    this.lastGate = new Float64Array(table.slots);
+    this.lastMove = new Float64Array(table.slots);
+    this.futex = (table.offset + CT_GATE_FUTEX) >>> 2;
+  }
+
+  /**
+   * Returns once `bytes` more on the ring (whose tail is at `tail`; a wrap may pad up to
+   * `bytes` more) overwrite nothing an attached block consumer has not copied out, or once
+   * `stopping()` says the writer must go on regardless. Free while no block consumer is attached.
+   */
+  waitForRoom(tail: number, bytes: number, stopping: () => boolean): void {
+    const t = this.table;
+    if (t.activeBlock === 0) return;
+    const limit = tail + 2 * bytes - this.capacity;
+    if (limit <= 0) return;
+    const i32 = t.mem.i32;
+    for (;;) {
+      const seen = Atomics.load(i32, this.futex);
+      const now = Date.now();
+      let holding = false;
+      for (let s = 0; s < t.slots; s++) {
+        if (t.state(s) !== ConsumerState.ACTIVE || t.policy(s) !== "block") continue;
+        const gate = t.gate(s, this.ring);
+        if (gate >= limit) {
+          if (t.holdingSince(s, this.ring) !== 0) t.setHoldingSince(s, this.ring, 0);
+          continue;
+        }
+        // Progress: its gate moved, or it finished a batch (a slow consumer works through its queue before it copies more).
+        const progress = gate + t.stat(s, "batches") * 2 ** -20;
+        if (t.holdingSince(s, this.ring) === 0) {
+          t.setHoldingSince(s, this.ring, now);
+          this.lastGate[s] = progress;
+          this.lastMove[s] = now;
+        } else if (progress !== this.lastGate[s]) {
+          this.lastGate[s] = progress;
+          this.lastMove[s] = now;
+        } else if (now - this.lastMove[s]! > t.detachAfterMs(s)) {
+          // Stopped reading while holding the feed: let it go. Its reader will find itself lapped.
+          if (t.transition(s, ConsumerState.ACTIVE, ConsumerState.DETACHED)) t.setStat(s, "detachedAtMs", now);
+          t.setHoldingSince(s, this.ring, 0);
+          continue;
+        }
+        holding = true;
+      }
+      if (!holding) return;
+      if (stopping()) {
+        for (let s = 0; s < t.slots; s++) if (t.holdingSince(s, this.ring) !== 0) t.setHoldingSince(s, this.ring, 0);
+        return;
+      }
+      Atomics.wait(i32, this.futex, seen, PARK_MS);
+    }
+  }
+}
