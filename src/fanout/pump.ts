@@ -8,6 +8,8 @@ import { RingReader } from "../rings/ring.js";
 import { FanoutGather } from "./gather.js";
 import { TickwireMemory } from "../memory/shared-memory.js";
 import { checkInstance, checkObject, describe } from "../validate.js";
+import { SystemMetrics } from "../monitor/metrics.js";
+import { monotonicNs } from "../clock.js";
 
 /** Where the pump's output goes. */
 export interface PumpSink {
@@ -55,8 +57,11 @@ export class FanoutPump {
     private readonly gather: FanoutGather | undefined,
     private readonly sink: PumpSink,
     private readonly clients: () => number = () => 1,
+    /** Counts ticks out, and times ticks made into client frames (the "client" latency stage). */
+    private readonly metrics?: SystemMetrics,
   ) {
     checkInstance(mem, TickwireMemory, "FanoutPump: mem");
+    if (metrics !== undefined) checkInstance(metrics, SystemMetrics, "FanoutPump: metrics");
     for (const [f, name] of [[readers, "readers"], [clients, "clients"]] as const) {
       if (typeof f !== "function") throw new TickwireError("ARGUMENT", `FanoutPump: ${name} must be a function, got ${describe(f)}`);
     }
@@ -134,7 +139,9 @@ export class FanoutPump {
     this.sink.batch?.(src, bytes);
     const gather = this.gather;
     if (!gather || this.clients() === 0) {
-      this.counters.records += countRecords(this.mem.u8, src, bytes);
+      const n = countRecords(this.mem.u8, src, bytes);
+      this.counters.records += n;
+      this.metrics?.counters.add("ticksOut", n);
       return;
     }
     let at = 0;
@@ -159,6 +166,10 @@ export class FanoutPump {
         continue;
       }
       this.counters.records += gather.records;
+      if (this.metrics) {
+        this.metrics.counters.add("ticksOut", gather.records);
+        this.metrics.latency.client.recordLatencies(src + at, took, monotonicNs());
+      }
       // One copy of every client's frames per call (not one per client): the sink keeps views of it.
       const out = gather.outputBytes > 0 ? gather.output().slice() : EMPTY;
       for (let i = 0, n = gather.touchedCount; i < n; i++) {

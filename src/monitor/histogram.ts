@@ -172,6 +172,21 @@ export class LatencyHistogram {
     };
   }
 
+  /**
+   * Copies every bucket's count into `into` (HIST_COUNTS_LEN of them, bucket i as the
+   * layout numbers it) and returns the header's count, sum and overflow: one reading for
+   * interval figures (see HistogramWindow). Counts recorded meanwhile may or may not show.
+   */
+  readCounts(into: Float64Array): { count: number; sum: number; overflow: number } {
+    if (!(into instanceof Float64Array) || into.length < H.HIST_COUNTS_LEN) {
+      throw new TickwireError("ARGUMENT", `LatencyHistogram.readCounts: into must be a Float64Array of at least ${H.HIST_COUNTS_LEN}, got ${describe(into)}`);
+    }
+    const u32 = this.mem.u32;
+    const counts = (this.offset + H.HIST_COUNTS) >>> 2;
+    for (let i = 0; i < H.HIST_COUNTS_LEN; i++) into[i] = u32[counts + 2 * i]! + u32[counts + 2 * i + 1]! * TWO_32;
+    return { count: this.u64(H.HIST_OFF_COUNT), sum: this.u64(H.HIST_OFF_SUM), overflow: this.u64(H.HIST_OFF_OVERFLOW) };
+  }
+
   // A u64 header field as the nearest number: high word read on both sides of the low one, so a carry between them is never torn.
   private u64(field: number): number {
     const i = (this.offset + field) >>> 2;

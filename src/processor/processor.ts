@@ -14,6 +14,9 @@ import type { PartitionWorkerData, WorkerReport } from "./partition-worker.js";
 import * as P from "./layout.js";
 import { SLOT_BYTES } from "../format/layout.js";
 import { SwitchBarrier } from "./barrier.js";
+import { ConsumerTable } from "../fanout/consumer-table.js";
+import { SystemMetrics } from "../monitor/metrics.js";
+import { monotonicNs } from "../clock.js";
 import { checkInt, checkObject } from "../validate.js";
 
 /** Something the supervisor did or saw; pass `onEvent` to {@link ParallelProcessor.start} to hear of it. */
@@ -109,6 +112,10 @@ export class ParallelProcessor {
     private readonly stateBase: number,
     private readonly barrier: SwitchBarrier,
     private readonly onEvent: (e: ProcessorEvent) => void,
+    /** Slots for in-process consumers (undefined: consumerSlots 0). */
+    readonly consumers: ConsumerTable | undefined,
+    /** The shared-memory metrics (undefined: metrics off). */
+    readonly metrics: SystemMetrics | undefined,
   ) {
     this.slots = Array.from({ length: config.maxWorkers }, () => ({ stopping: false, recent: [], restarts: 0, failed: false, abandonedAt: 0 }));
     this.router = new Router(mem, partitioner, pool, config.maxWorkers, config.maxBatchRecords, config.claimTimeoutMs, (w) => this.slots[w]!.failed);
@@ -125,7 +132,10 @@ export class ParallelProcessor {
       { name: fanoutRingName(w), type: "broadcast" as const, capacity: c.fanoutRingBytes },
     ]).flat();
     const ringTotal = rings.reduce((sum, r) => sum + ringBytes(r.capacity) + 128, 0);
-    const bytes = ringTotal + c.maxSymbols * (64 + 8 + 512 + 8) + (4 << 20) + c.feedBytes;
+    const threadSlots = c.maxWorkers + 2 + c.consumerSlots;
+    const extras = (c.consumerSlots > 0 ? ConsumerTable.bytesFor(c.consumerSlots, c.maxWorkers, c.consumerQueueBytes) : 0)
+      + (c.metrics ? SystemMetrics.bytesFor(threadSlots) : 0);
+    const bytes = ringTotal + c.maxSymbols * (64 + 8 + 512 + 8) + (4 << 20) + c.feedBytes + extras;
     const mem = await TickwireMemory.create({ bytes, ...(options.module ? { module: options.module } : {}) });
     const symbols = SymbolTable.create(mem, c.maxSymbols);
     const cache = LastValueCache.create(mem, { capacity: c.maxSymbols, maxKind: c.cacheMaxKind });
@@ -133,7 +143,9 @@ export class ParallelProcessor {
     const pool = RingPool.create(mem, rings);
     const stateBase = mem.reserve(c.maxWorkers * P.WORKER_STATE_BYTES, 128);
     const barrier = new SwitchBarrier(mem, pool, mem.reserve(SwitchBarrier.bytes(c.maxWorkers), 128), c.maxWorkers);
-    const processor = new ParallelProcessor(c, mem, symbols, cache, partitioner, pool, stateBase, barrier, options.onEvent ?? (() => {}));
+    const consumers = c.consumerSlots > 0 ? ConsumerTable.create(mem, { slots: c.consumerSlots, rings: c.maxWorkers, queueBytes: c.consumerQueueBytes }) : undefined;
+    const metrics = c.metrics ? SystemMetrics.create(mem, threadSlots) : undefined;
+    const processor = new ParallelProcessor(c, mem, symbols, cache, partitioner, pool, stateBase, barrier, options.onEvent ?? (() => {}), consumers, metrics);
     await Promise.all(Array.from({ length: c.workers }, (_, w) => processor.launch(w)));
     processor.active = c.workers;
     return processor;
@@ -164,7 +176,14 @@ export class ParallelProcessor {
    */
   route(src: number, bytes: number): Promise<number> {
     if (this.closed) return Promise.reject(new TickwireError("ARGUMENT", "route: the processor is closed"));
-    return this.router.route(src, bytes);
+    const metrics = this.metrics;
+    if (!metrics) return this.router.route(src, bytes);
+    return this.router.route(src, bytes).then((ticks) => {
+      // Committed to the ingest rings: the "ring" stage of a tick's latency (one Wasm call a batch).
+      metrics.counters.add("ticksIn", ticks);
+      metrics.latency.ring.recordLatencies(src, bytes, monotonicNs());
+      return ticks;
+    });
   }
 
   /**
@@ -285,7 +304,9 @@ export class ParallelProcessor {
     const data: PartitionWorkerData = {
       worker: w, slots: this.config.maxWorkers, state: this.stateOffset(w), barrier: this.barrier.offset, cache: this.cache.offset,
       unblockAfterMs: this.config.unblockAfterMs, discardUntil: slot.abandonedAt,
+      consumers: this.consumers?.offset ?? 0, threads: this.metrics?.threads.offset ?? 0,
     };
+    this.metrics?.threads.claim("partition", `partition-${w}`, { slot: w });
     const worker = startTickwireWorker(WORKER_URL, { mem: this.mem, pool: this.pool }, data);
     slot.worker = worker;
     return new Promise((resolve, reject) => {
@@ -353,5 +374,6 @@ export class ParallelProcessor {
     const timer = setTimeout(() => void worker.terminate(), this.config.drainTimeoutMs);
     await exited;
     clearTimeout(timer);
+    this.metrics?.threads.release(w);
   }
 }

@@ -26,6 +26,8 @@ export class Session {
   delivered = 0;
   conflated = 0;
   dropped = 0;
+  /** Bytes written to its socket (frames: headers included). */
+  bytesOut = 0;
   slow = false;
   slowSince = 0;
   /** Closed for being too slow (policy disconnect): gets nothing more. */
@@ -80,10 +82,15 @@ export class Session {
       this.pendingBytes = 0;
       return;
     }
-    if (this.pending.length === 1) socket.write(this.pending[0]!);
-    else {
+    if (this.pending.length === 1) {
+      this.bytesOut += this.pending[0]!.length;
+      socket.write(this.pending[0]!);
+    } else {
       socket.cork();
-      for (const frame of this.pending) socket.write(frame);
+      for (const frame of this.pending) {
+        this.bytesOut += frame.length;
+        socket.write(frame);
+      }
       socket.uncork();
     }
     this.delivered += this.pendingTicks;

@@ -1,0 +1,91 @@
+// Interval figures from a cumulative latency histogram: each take() reads every bucket once,
+// subtracts the previous reading and gives the percentiles of what was recorded in between
+// (so a p99 is over ticks, never an average of averages); the same reading gives the
+// cumulative counts at fixed bounds that a Prometheus histogram wants.
+import * as H from "./layout.js";
+import { LatencyHistogram } from "./histogram.js";
+import type { LatencySummary, LatencyTotals } from "./sample.js";
+import { checkInstance } from "../validate.js";
+
+/** Upper bounds of the exported latency buckets, seconds: 50 µs to 10 s. */
+export const LATENCY_BOUNDS_SECONDS: readonly number[] = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+const EMPTY: LatencySummary = { count: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0, meanMs: 0 };
+
+/** The largest value bucket `i` holds, ns. */
+function bucketTop(i: number): number {
+  if (i < H.HIST_SUB_BUCKET_COUNT) return i;
+  const b = Math.floor(i / H.HIST_SUB_BUCKET_HALF) - 1;
+  const sub = i - b * H.HIST_SUB_BUCKET_HALF;
+  return (sub + 1) * 2 ** b - 1;
+}
+
+export class HistogramWindow {
+  private prev = new Float64Array(H.HIST_COUNTS_LEN);
+  private cur = new Float64Array(H.HIST_COUNTS_LEN);
+  private prevCount = 0;
+  private prevSum = 0;
+  private prevOverflow = 0;
+  private count = 0;
+  private sum = 0;
+  private overflow = 0;
+
+  constructor(private readonly histogram: LatencyHistogram) {
+    checkInstance(histogram, LatencyHistogram, "HistogramWindow: histogram");
+  }
+
+  /** What was recorded since the previous take (all of it, the first time). */
+  take(): LatencySummary {
+    [this.prev, this.cur] = [this.cur, this.prev];
+    this.prevCount = this.count;
+    this.prevSum = this.sum;
+    this.prevOverflow = this.overflow;
+    this.read();
+    const n = this.count - this.prevCount;
+    if (n <= 0) return EMPTY;
+    const ranks = [0.5, 0.9, 0.99, 0.999].map((q) => Math.max(1, Math.ceil(q * n)));
+    const values = [0, 0, 0, 0];
+    let seen = 0;
+    let k = 0;
+    let max = 0;
+    for (let i = 0; i < H.HIST_COUNTS_LEN; i++) {
+      const d = this.cur[i]! - this.prev[i]!;
+      if (d <= 0) continue;
+      seen += d;
+      max = bucketTop(i);
+      while (k < 4 && seen >= ranks[k]!) values[k++] = max;
+    }
+    // Values past the histogram's range are counted but in no bucket: they are the largest.
+    const overflowed = this.overflow - this.prevOverflow;
+    if (overflowed > 0) {
+      max = H.HIST_RANGE;
+      while (k < 4) values[k++] = max;
+    }
+    return {
+      count: n, p50Ms: values[0]! / 1e6, p90Ms: values[1]! / 1e6, p99Ms: values[2]! / 1e6, p999Ms: values[3]! / 1e6,
+      maxMs: max / 1e6, meanMs: (this.sum - this.prevSum) / n / 1e6,
+    };
+  }
+
+  /** Everything recorded up to the last take, at {@link LATENCY_BOUNDS_SECONDS}. */
+  totals(): LatencyTotals {
+    const buckets: [number, number][] = [];
+    let seen = 0;
+    let i = 0;
+    for (const bound of LATENCY_BOUNDS_SECONDS) {
+      const ns = bound * 1e9;
+      while (i < H.HIST_COUNTS_LEN && bucketTop(i) <= ns) seen += this.cur[i++]!;
+      buckets.push([bound, seen]);
+    }
+    return { count: this.count, sumSeconds: this.sum / 1e9, buckets };
+  }
+
+  private read(): void {
+    const header = this.histogram.readCounts(this.cur);
+    this.count = header.count;
+    this.sum = header.sum;
+    this.overflow = header.overflow;
+  }
+}
