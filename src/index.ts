@@ -49,3 +49,15 @@ export {
 } from "./subscriptions/manager.js";
 export { createUniverse, universeToCsv, UNIVERSE_CSV_HEADER, MAX_UNIVERSE, type SimInstrumentRow, type SimSegment, type UniverseOptions } from "./feed/sim/universe.js";
 export { SimulatedAdapter, SIMULATED_LIMITS, type SimulatedAdapterOptions, type SimulatedFeedStats } from "./feed/sim/feed.js";
+// In-process consumers of the fan-out (open them from a handle made by TickwireSystem.createConsumer).
+export { Consumer, TickBatch, type ConsumerHandle, type ConsumerOptions, type ConsumerStats } from "./fanout/consumer.js";
+export type { ConsumerPolicy } from "./fanout/consumer-table.js";
+// Monitoring: shared-memory metrics, interval figures, alerts and their sinks (docs/MONITORING.md).
+export { LatencyHistogram, type HistogramSnapshot } from "./monitor/histogram.js";
+export { MetricCounters, METRIC_COUNTER_NAMES, type MetricCounterName, type MetricCountersSnapshot } from "./monitor/counters.js";
+export { SystemMetrics, type MetricsHandle } from "./monitor/metrics.js";
+export { HistogramWindow, LATENCY_BOUNDS_SECONDS } from "./monitor/window.js";
+export { ThreadGauges, LoopDelayProbe, StepProbe, type ThreadKind, type ThreadReading } from "./monitor/threads.js";
+export type {
+  MonitorSample, LatencySummary, LatencyTotals, LatencyStage, RingSample, ThreadSample, ConsumerSample, AlertSample,
+} from "./monitor/sample.js";

@@ -18,7 +18,10 @@ export {
   type NorenSimConnectionStats, type NorenSimRequest, type NorenSimExpected, type NorenMalformedKind, type RotateTokenOptions,
 } from "../feed/sim/noren-server.js";
 // The whole system and the WebSocket proxy (docs/PROXY.md, docs/PROTOCOL.md).
-export { createSystem, TickwireSystem, type SystemConfig, type SystemStats, type Quote } from "../system/system.js";
+export {
+  createSystem, TickwireSystem, DEFAULT_THRESHOLDS, type SystemConfig, type SystemStats, type Quote, type ConsumerConfig, type SystemMonitorConfig,
+} from "../system/system.js";
+export { SystemSampler, type SamplerSources } from "../system/sampler.js";
 export { ProxyServer, type ProxyContext, type ProxyUpstream, type ProxyStats } from "../proxy/server.js";
 export { resolveProxyConfig, type ProxyConfig, type ResolvedProxyConfig } from "../proxy/config.js";
 export type { BackpressureConfig, BackpressurePolicy } from "../proxy/backpressure.js";

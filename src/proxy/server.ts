@@ -3,7 +3,7 @@
 // thread that owns the feed and the router: Node 20's `net` has no reusePort and a worker
 // cannot be handed a socket, so one thread serves a port; the gather keeps its per-tick work
 // in one Wasm call per batch, so that thread is not the limit we measured (docs/PROXY.md).
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
@@ -46,6 +46,8 @@ export interface ProxyContext {
   readonly brokers: readonly string[];
   /** Hears what an operator should know (never secrets). */
   readonly log?: (line: string) => void;
+  /** Answers plain HTTP requests it knows (returns true), e.g. the monitor's /metrics; the rest get 426. */
+  readonly http?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** Numbers of a {@link ProxyServer}. */
@@ -53,10 +55,14 @@ export interface ProxyStats {
   readonly clients: number;
   readonly authenticated: number;
   readonly slowClients: number;
+  /** (symbol, mode) pairs the clients connected now hold. */
+  readonly subscriptions: number;
   /** Totals over the clients connected now and those gone. */
   readonly delivered: number;
   readonly conflated: number;
   readonly dropped: number;
+  /** Bytes written to client sockets (WebSocket frames, headers included). */
+  readonly bytesOut: number;
   /** Connections refused: over the client cap, bad origin. */
   readonly refused: number;
   /** Records the fan-out could not render (exchange or decimals not their symbol's). */
@@ -90,7 +96,7 @@ export class ProxyServer implements PumpSink {
   private listening = false;
   private count = 0;
   private closing = false;
-  private totals = { delivered: 0, conflated: 0, dropped: 0, refused: 0, unrenderable: 0 };
+  private totals = { delivered: 0, conflated: 0, dropped: 0, refused: 0, unrenderable: 0, bytesOut: 0 };
 
   private constructor(private readonly ctx: ProxyContext, config: ResolvedProxyConfig, http: HttpServer) {
     this.config = config;
@@ -123,7 +129,8 @@ export class ProxyServer implements PumpSink {
   static async start(ctx: ProxyContext, config?: ProxyConfig): Promise<ProxyServer> {
     const c = resolveProxyConfig(config);
     const http = c.tls ? createHttpsServer({ cert: c.tls.cert, key: c.tls.key }) : createHttpServer();
-    http.on("request", (_req, res) => {
+    http.on("request", (req, res) => {
+      if (ctx.http?.(req, res)) return;
       res.writeHead(426, { "content-type": "text/plain" }).end("tickwire: connect with WebSocket\n");
     });
     const server = new ProxyServer(ctx, c, http);
@@ -172,15 +179,22 @@ export class ProxyServer implements PumpSink {
     let delivered = this.totals.delivered;
     let conflated = this.totals.conflated;
     let dropped = this.totals.dropped;
+    let bytesOut = this.totals.bytesOut;
     let authenticated = 0;
+    let subscriptions = 0;
     for (const s of this.sessions) {
       if (!s) continue;
       delivered += s.delivered;
       conflated += s.conflated;
       dropped += s.dropped;
+      bytesOut += s.bytesOut;
+      subscriptions += s.pairs;
       if (s.authenticated) authenticated++;
     }
-    return { clients: this.count, authenticated, slowClients: this.slowSessions.size, delivered, conflated, dropped, refused: this.totals.refused, unrenderable: this.totals.unrenderable };
+    return {
+      clients: this.count, authenticated, slowClients: this.slowSessions.size, subscriptions, delivered, conflated, dropped, bytesOut,
+      refused: this.totals.refused, unrenderable: this.totals.unrenderable,
+    };
   }
 
   /**
@@ -372,6 +386,7 @@ export class ProxyServer implements PumpSink {
     this.totals.delivered += s.delivered;
     this.totals.conflated += s.conflated;
     this.totals.dropped += s.dropped;
+    this.totals.bytesOut += s.bytesOut;
     this.gather.closeSlot(s.slot);
     this.sessions[s.slot] = undefined;
     this.count--;

@@ -18,7 +18,18 @@ import type { ClientStats } from "../proxy/stats.js";
 import { RecordDecoder } from "../client/decode.js";
 import type { Tick, Instrument } from "../client/types.js";
 import { TickQueue } from "../client/tick-queue.js";
-import { checkInt, describe } from "../validate.js";
+import { checkInt, checkOptions, describe } from "../validate.js";
+import { PerformanceMonitor } from "../monitor/performance-monitor.js";
+import type { PerformanceThresholds } from "../monitor/thresholds.js";
+import type { AlertConfig } from "../monitor/alerts.js";
+import type { MonitorSample } from "../monitor/sample.js";
+import { LoopDelayProbe } from "../monitor/threads.js";
+import { createMonitorRoutes } from "../monitor/http.js";
+import { SystemSampler } from "./sampler.js";
+import { Consumer, type ConsumerHandle, type ConsumerOptions } from "../fanout/consumer.js";
+import { ConsumerState, type ConsumerPolicy } from "../fanout/consumer-table.js";
+import { fanoutRingName } from "../processor/router.js";
+
 
 /** Everything the system runs; every part has defaults (a simulated exchange, one worker, the proxy on 127.0.0.1:8765). */
 export interface SystemConfig {
@@ -30,6 +41,46 @@ export interface SystemConfig {
   proxy?: ProxyConfig | false;
   /** Hears operational lines (connections refused, feed events); never secrets. */
   log?: (line: string) => void;
+  /** The performance monitor (metrics, alerts, /metrics, /health, /stats, /dashboard), or false for none. Default on. */
+  monitor?: SystemMonitorConfig | false;
+}
+
+/** The system's performance monitor. */
+export interface SystemMonitorConfig {
+  /** ms between samples. Default 1000. */
+  intervalMs?: number;
+  /** What raises alerts. Default {@link DEFAULT_THRESHOLDS}. */
+  thresholds?: PerformanceThresholds;
+  /** Hysteresis, cooldown and sinks (default: alert lines to `log`). */
+  alerts?: AlertConfig;
+  /** Samples kept for the dashboard. Default 300. */
+  historySize?: number;
+  /** Serve /metrics, /health, /stats and /dashboard on the proxy's port. Default true. */
+  http?: boolean;
+}
+
+/** Thresholds a system alerts on unless told otherwise: the design's p99 < 10 ms to a client, and signs of trouble. */
+export const DEFAULT_THRESHOLDS: PerformanceThresholds = Object.freeze({
+  latencyP99Ms: { warning: 10, critical: 100 },
+  ringFill: { warning: 0.5, critical: 0.9 },
+  dropRate: { warning: 0.01, critical: 0.1 },
+  stalenessMs: { warning: 5000, critical: 30_000 },
+  loopDelayMs: { warning: 50, critical: 500 },
+  consumerHoldingMs: { warning: 250, critical: 1000 },
+});
+
+/** An in-process consumer of the system's ticks: which, how many at most, and what happens when it falls behind. */
+export interface ConsumerConfig {
+  /** The instruments it takes (subscribed upstream for it), or "all": every tick the system carries. */
+  instruments: readonly { exchange: string; symbol: string }[] | "all";
+  /** 1 LTP, 2 Quote (default), 3 Depth: records are cut to it. */
+  mode?: Mode;
+  /** block (lossless, holds the feed), conflate (default: latest per symbol) or drop-oldest. */
+  policy?: ConsumerPolicy;
+  /** block: how long it may hold the feed without reading before it is detached, ms. Default 2000. */
+  detachAfterMs?: number;
+  /** Its name in metrics and the dashboard. Default "consumer-<slot>". */
+  name?: string;
 }
 
 /** A symbol's latest quote from the last-value cache: plain numbers. */
@@ -97,6 +148,12 @@ export class TickwireSystem {
   private state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
   private rate = { at: 0, ticks: 0, perSecond: 0 };
   private ticksIn = 0;
+  private feedCounts = { reconnects: 0, parseErrors: 0 };
+  private perfMonitor: PerformanceMonitor | undefined;
+  private mainProbe: LoopDelayProbe | undefined;
+  private readonly consumerNames = new Map<number, string>();
+  /** Consumer slots whose upstream subscriptions are still held. */
+  private readonly consumerSlots = new Set<number>();
 
   constructor(private readonly config: SystemConfig) {}
 
@@ -167,10 +224,43 @@ export class TickwireSystem {
       removeClient: (client) => adapter.removeClient(client),
       status: () => (this.feedState === "open" ? "connected" : this.feedState),
     };
+    const monitorConfig = c.monitor === false ? undefined : checkOptions<SystemMonitorConfig>(c.monitor ?? {}, "SystemConfig.monitor");
+    if (monitorConfig && processor.metrics) {
+      const metrics = processor.metrics;
+      const slot = metrics.threads.claim("main", "main", { from: processor.config.maxWorkers });
+      if (slot >= 0) this.mainProbe = new LoopDelayProbe(metrics.threads, slot);
+      const sampler = new SystemSampler({
+        processor, metrics, readers: () => this.readers, proxy: () => this.proxy?.stats(),
+        feed: () => ({ broker: this.adapter?.broker ?? "", state: this.feedState, dropped: this.feedDropped, ...this.feedCounts, bytesIn: 0 }),
+        consumerName: (s) => this.consumerNames.get(s) ?? `consumer-${s}`,
+      });
+      this.perfMonitor = new PerformanceMonitor({
+        sample: () => {
+          void this.releaseClosedConsumers();
+          return sampler.sample();
+        },
+        thresholds: monitorConfig.thresholds ?? DEFAULT_THRESHOLDS,
+        ...(monitorConfig.intervalMs !== undefined ? { intervalMs: monitorConfig.intervalMs } : {}),
+        ...(monitorConfig.historySize !== undefined ? { historySize: monitorConfig.historySize } : {}),
+        ...(monitorConfig.alerts !== undefined ? { alerts: monitorConfig.alerts } : {}),
+        ...(c.log ? { log: c.log } : {}),
+      });
+    }
+    const monitor = this.perfMonitor;
     if (proxyConfig) {
+      const routes = monitor && monitorConfig?.http !== false ? createMonitorRoutes({
+        latest: () => monitor.latest(),
+        history: () => monitor.history(),
+        readiness: () => ({
+          proxyListening: this.proxy !== undefined && this.state === "running",
+          workersRunning: processor.stats().filter((w) => w.running).length,
+          workersExpected: processor.workers,
+        }),
+      }, { ...(monitorConfig?.intervalMs !== undefined ? { intervalMs: monitorConfig.intervalMs } : {}) }) : undefined;
       this.proxy = await ProxyServer.start({
         mem: processor.mem, symbols: processor.symbols, cache: processor.cache, upstream, brokers: supportedBrokers(),
         ...(c.log ? { log: c.log } : {}),
+        ...(routes ? { http: routes } : {}),
       }, proxyConfig);
     }
     const decoder = new RecordDecoder(this.decodeCounters, (id) => this.instrument(id));
@@ -195,15 +285,18 @@ export class TickwireSystem {
       },
     };
     // Every fan-out ring a worker has written: a resize moves symbols between them.
-    this.pump = new FanoutPump(processor.mem, () => this.readers.slice(0, Math.max(processor.workers, 1)), proxy?.gather, sink, () => proxy?.clientCount ?? 0);
+    this.pump = new FanoutPump(processor.mem, () => this.readers.slice(0, Math.max(processor.workers, 1)), proxy?.gather, sink, () => proxy?.clientCount ?? 0, processor.metrics);
     this.pump.start();
     await adapter.connect();
     this.rate = { at: Date.now(), ticks: 0, perSecond: 0 };
+    this.perfMonitor?.start();
   }
 
   private onFeedEvent(e: FeedEvent): void {
     if (e.type === "state") this.feedState = e.state;
     if (e.type === "dropped") this.feedDropped += e.ticks;
+    if (e.type === "state" && e.state === "reconnecting") this.feedCounts.reconnects++;
+    if (e.type === "malformed") this.feedCounts.parseErrors += e.count;
     if (e.type !== "state") this.config.log?.(`feed: ${e.type}${"connection" in e ? ` (connection ${e.connection})` : ""}${"reason" in e && e.reason ? `: ${e.reason}` : ""}${"message" in e ? `: ${e.message}` : ""}`);
   }
 
@@ -227,6 +320,8 @@ export class TickwireSystem {
   }
 
   private async tearDown(): Promise<void> {
+    await this.perfMonitor?.stop();
+    this.mainProbe?.close();
     await this.proxy?.close();
     await this.adapter?.disconnect().catch(() => undefined);
     // Drain what the workers still publish, then stop the pump and the workers.
@@ -301,6 +396,88 @@ export class TickwireSystem {
       bidQuantity: q ? v.bidQty : 0, askQuantity: q ? v.askQty : 0,
       lastQuantity: v.lastQty, lastTradeTime: v.lastTradeTimeMs, updates: p.cache.updates(id),
     };
+  }
+
+  /** The performance monitor (undefined with `monitor: false`, or before start). */
+  get monitor(): PerformanceMonitor | undefined {
+    return this.perfMonitor;
+  }
+
+  /** The monitor's latest sample: throughput, latency percentiles, rings, threads, consumers, alerts. */
+  sample(): MonitorSample | undefined {
+    return this.perfMonitor?.latest();
+  }
+
+  /**
+   * Makes a consumer of the system's ticks for any thread: subscribes its instruments upstream,
+   * takes a slot of the consumer table and returns the handle to open it with — in this thread
+   * with {@link openConsumer}, in a worker with `attachConsumer(handle)` from `tickwire/node`
+   * (post the handle in workerData). Its upstream subscriptions are released once it closes.
+   */
+  async createConsumer(config: ConsumerConfig): Promise<ConsumerHandle> {
+    const adapter = this.running("createConsumer");
+    const p = this.processor!;
+    const o = checkOptions<ConsumerConfig>(config, "createConsumer: config");
+    const mode = checkInt(o.mode ?? 2, 1, 3, "createConsumer: mode (1 LTP, 2 Quote, 3 Depth)") as Mode;
+    const policy = o.policy ?? "conflate";
+    if (policy !== "block" && policy !== "conflate" && policy !== "drop-oldest") throw new TickwireError("ARGUMENT", `createConsumer: policy must be block, conflate or drop-oldest, got ${describe(policy)}`);
+    const detachAfterMs = checkInt(o.detachAfterMs ?? 2000, 1, 3_600_000, "createConsumer: detachAfterMs");
+    if (o.name !== undefined && (typeof o.name !== "string" || o.name.length === 0 || o.name.length > 64)) throw new TickwireError("ARGUMENT", `createConsumer: name must be a string of 1 to 64 characters, got ${describe(o.name)}`);
+    const instruments = o.instruments;
+    if (instruments !== "all" && !Array.isArray(instruments)) throw new TickwireError("ARGUMENT", `createConsumer: instruments must be an array of { exchange, symbol } or "all", got ${describe(instruments)}`);
+    const table = p.consumers;
+    if (!table) throw new TickwireError("ARGUMENT", "createConsumer: the processor has no consumer slots (processor.consumerSlots is 0)");
+    await this.releaseClosedConsumers();
+    const slot = table.reserve(policy, detachAfterMs);
+    if (slot < 0) throw new TickwireError("ARGUMENT", `createConsumer: all ${table.slots} consumer slots are taken (raise processor.consumerSlots)`);
+    const client = `consumer:${slot}`;
+    let filter: number[] | null = null;
+    try {
+      if (instruments !== "all") {
+        const results = await adapter.subscribe(instruments.map((i) => ({ exchange: i.exchange as ExchangeName, symbol: i.symbol, mode })), client);
+        this.consumerSlots.add(slot);
+        const failed = results.filter((r) => !r.ok);
+        if (failed.length > 0) throw new TickwireError("ARGUMENT", `createConsumer: could not subscribe ${failed.slice(0, 5).map((r) => `${r.exchange}:${r.symbol} (${"message" in r ? r.message : "refused"})`).join(", ")}${failed.length > 5 ? ` and ${failed.length - 5} more` : ""}`);
+        filter = [...new Set(instruments.map((i) => p.symbols.find(i.exchange as ExchangeName, i.symbol)))].filter((id) => id >= 0);
+      }
+    } catch (err) {
+      await this.releaseConsumer(slot);
+      table.transition(slot, ConsumerState.RESERVED, ConsumerState.CLOSED);
+      throw err;
+    }
+    const name = o.name ?? `consumer-${slot}`;
+    this.consumerNames.set(slot, name);
+    return {
+      memory: p.mem.handle(), table: table.offset, slot, rings: Array.from({ length: p.config.maxWorkers }, (_, w) => p.pool.get(fanoutRingName(w)).handle),
+      symbols: p.symbols.offset, cache: p.cache.offset, filter, mode: mode as ConsumerHandle["mode"], policy, name,
+      ...(p.metrics ? { metrics: p.metrics.handle() } : {}),
+    };
+  }
+
+  /** {@link createConsumer} and open it in this thread. */
+  async openConsumer(config: ConsumerConfig, options: ConsumerOptions = {}): Promise<Consumer> {
+    const handle = await this.createConsumer(config);
+    try {
+      return Consumer.open(this.processor!.mem, handle, options);
+    } catch (err) {
+      this.processor?.consumers?.transition(handle.slot, ConsumerState.RESERVED, ConsumerState.CLOSED);
+      await this.releaseConsumer(handle.slot);
+      throw err;
+    }
+  }
+
+  // Upstream references of consumers that closed (or were detached and then closed) go.
+  private async releaseClosedConsumers(): Promise<void> {
+    const table = this.processor?.consumers;
+    if (!table) return;
+    for (const slot of [...this.consumerSlots]) {
+      if (table.state(slot) === ConsumerState.CLOSED) await this.releaseConsumer(slot);
+    }
+  }
+
+  private async releaseConsumer(slot: number): Promise<void> {
+    if (!this.consumerSlots.delete(slot)) return;
+    await this.adapter?.removeClient(`consumer:${slot}`).catch((err) => this.config.log?.(`consumer ${slot}: releasing its subscriptions failed: ${(err as Error).message}`));
   }
 
   /** Per-client counts of the proxy's clients. */

@@ -8,12 +8,13 @@ import { until } from "./feed-world.js";
 export const KEY = "test-key-0123456789";
 
 /** A started system: the simulated feed, one worker, the proxy on a free port with KEY. */
-export async function startSystem(over: { proxy?: SystemConfig["proxy"]; feed?: Record<string, unknown>; processor?: SystemConfig["processor"]; log?: (l: string) => void } = {}): Promise<TickwireSystem> {
+export async function startSystem(over: { proxy?: SystemConfig["proxy"]; feed?: Record<string, unknown>; processor?: SystemConfig["processor"]; monitor?: SystemConfig["monitor"]; log?: (l: string) => void } = {}): Promise<TickwireSystem> {
   const system = await createSystem({
     feed: { broker: "simulated", instruments: 200, ticksPerSecond: 4000, ...over.feed },
     processor: { workers: 1, maxWorkers: 2, maxSymbols: 4096, ...over.processor },
     proxy: over.proxy === false ? false : { port: 0, apiKeys: [KEY], ...over.proxy },
     ...(over.log ? { log: over.log } : {}),
+    ...(over.monitor !== undefined ? { monitor: over.monitor } : {}),
   });
   await system.start();
   return system;
