@@ -14,6 +14,7 @@ const suites: { file: string; args: string[]; env: Record<string, string> }[] = 
   { file: "bench/ingest.ts", args: quick ? ["--quick"] : [], env: {} },
   { file: "bench/e2e.ts", args: quick ? ["--quick"] : [], env: {} },
   { file: "bench/histogram.ts", args: [], env: {} },
+  { file: "bench/monitor-cost.ts", args: quick ? ["--quick"] : [], env: {} },
 ];
 
 for (const s of suites) {

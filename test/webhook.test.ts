@@ -36,6 +36,8 @@ async function startServer(handle: (res: ServerResponse, n: number, body: string
   return {
     port,
     url: `http://127.0.0.1:${port}/hook`,
+    /** What messages show of the URL: no path (a Slack-style hook's token is in it). */
+    origin: `http://127.0.0.1:${port}`,
     requests,
     close: () => {
       server.closeAllConnections();
@@ -76,10 +78,10 @@ timedTest("503 twice, then 200: delivered once after 2 retries, as the documente
     assert.is(server.requests[0]!.url, "/hook");
     assert.equal(sink.counters(), { sent: 1, failed: 0, retried: 2, dropped: 0, queued: 0 });
     assert.equal(errors, [
-      `webhook ${server.url} failed: 503 (attempt 1 of 6); retrying in 5 ms`,
-      `webhook ${server.url} failed: 503 (attempt 2 of 6); retrying in 10 ms`,
+      `webhook ${server.origin} failed: 503 (attempt 1 of 6); retrying in 5 ms`,
+      `webhook ${server.origin} failed: 503 (attempt 2 of 6); retrying in 10 ms`,
     ]);
-    assert.is(sink.name, `webhook ${server.url}`);
+    assert.is(sink.name, `webhook ${server.origin}`);
   } finally {
     await server.close();
   }
@@ -120,7 +122,7 @@ timedTest("400: no retry, counted as failed", 3000, async () => {
     await sink.close(2000);
     assert.is(server.requests.length, 1);
     assert.equal(sink.counters(), { sent: 0, failed: 1, retried: 0, dropped: 0, queued: 0 });
-    assert.equal(errors, [`webhook ${server.url} failed: 400 (attempt 1 of 6); gave up on a cleared event`]);
+    assert.equal(errors, [`webhook ${server.origin} failed: 400 (attempt 1 of 6); gave up on a cleared event`]);
   } finally {
     await server.close();
   }
@@ -137,7 +139,7 @@ timedTest("a server that never answers: each attempt times out, then retries, th
     assert.is(server.requests.length, 3);
     assert.equal(sink.counters(), { sent: 0, failed: 1, retried: 2, dropped: 0, queued: 0 });
     assert.is(errors.length, 3);
-    assert.ok(errors.every((m) => m.startsWith(`webhook ${server.url} failed: timed out after 100 ms (attempt `)), errors.join("\n"));
+    assert.ok(errors.every((m) => m.startsWith(`webhook ${server.origin} failed: timed out after 100 ms (attempt `)), errors.join("\n"));
     assert.ok(errors[2]!.endsWith("(attempt 3 of 3); gave up on a raised event"), errors[2]);
     assert.ok(Date.now() - started >= 300, "three 100 ms timeouts");
   } finally {
@@ -154,7 +156,7 @@ timedTest("a refused connection is a network error, retried", 3000, async () => 
   sink.send(event("x"));
   await sink.close(2000);
   assert.equal(sink.counters(), { sent: 0, failed: 1, retried: 1, dropped: 0, queued: 0 });
-  assert.ok(errors[0]!.startsWith(`webhook ${url} failed: network error ECONNREFUSED (attempt 1 of 2)`), errors[0]);
+  assert.ok(errors[0]!.startsWith(`webhook ${server.origin} failed: network error ECONNREFUSED (attempt 1 of 2)`), errors[0]);
 });
 
 timedTest("order is kept across several events, through retries and slow answers", 3000, async () => {
@@ -198,8 +200,8 @@ timedTest("send returns at once; queue overflow drops the oldest (counted); clos
     // e1 is in flight; e2..e4 filled the queue; e5 and e6 pushed out e2 and e3.
     assert.equal(sink.counters(), { sent: 0, failed: 0, retried: 0, dropped: 2, queued: 4 });
     assert.equal(errors, [
-      `webhook ${server.url}: queue full (limit 3), dropped the oldest (a raised event)`,
-      `webhook ${server.url}: queue full (limit 3), dropped the oldest (a raised event)`,
+      `webhook ${server.origin}: queue full (limit 3), dropped the oldest (a raised event)`,
+      `webhook ${server.origin}: queue full (limit 3), dropped the oldest (a raised event)`,
     ]);
     release();
     await sink.close(2000);
@@ -224,7 +226,7 @@ timedTest("close gives up after its bound on a stuck webhook, dropping what is l
     assert.ok(Date.now() - started < 1000);
     await new Promise((resolve) => setTimeout(resolve, 20)); // the aborted attempt returns
     assert.equal(sink.counters(), { sent: 0, failed: 0, retried: 0, dropped: 2, queued: 0 });
-    assert.equal(errors, [`webhook ${server.url}: close gave up after 150 ms, dropped 2 event(s)`]);
+    assert.equal(errors, [`webhook ${server.origin}: close gave up after 150 ms, dropped 2 event(s)`]);
   } finally {
     await server.close();
   }
@@ -236,7 +238,7 @@ timedTest("secrets (URL userinfo and query, header values) never reach a message
   try {
     const messages: string[] = [];
     const collect = (m: string) => messages.push(m);
-    const secretUrl = `http://user:pass@127.0.0.1:${server.port}/hook?token=SECRET`;
+    const secretUrl = `http://user:pass@127.0.0.1:${server.port}/hook/PATHSECRET?token=SECRET`;
     const withHeader = webhookSink({ url: secretUrl, headers: { authorization: "Bearer SECRET2", "x-api-key": "SECRET3" }, backoffMs: 1, onError: collect });
     const basic = webhookSink({ url: secretUrl, name: "basic", backoffMs: 1, onError: collect });
     const timeouts = webhookSink({ url: `http://user:pass@127.0.0.1:${stuck.port}/hook?token=SECRET`, headers: { authorization: "Bearer SECRET2" }, timeoutMs: 50, retries: 1, backoffMs: 1, onError: collect, queueLimit: 1, name: "stuck" });
@@ -274,7 +276,7 @@ timedTest("secrets (URL userinfo and query, header values) never reach a message
     // The server still got what it needs.
     const first = server.requests.find((r) => r.headers.authorization === "Bearer SECRET2");
     assert.ok(first, "the explicit authorization header was sent");
-    assert.is(first!.url, "/hook?token=SECRET");
+    assert.is(first!.url, "/hook/PATHSECRET?token=SECRET");
     assert.is(first!.headers["x-api-key"], "SECRET3");
     const fromUserinfo = server.requests.find((r) => r.headers.authorization?.startsWith("Basic "));
     assert.is(fromUserinfo?.headers.authorization, `Basic ${Buffer.from("user:pass").toString("base64")}`);

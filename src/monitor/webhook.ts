@@ -88,7 +88,7 @@ export function webhookSink(options: WebhookSinkOptions): WebhookSink {
 
 interface ResolvedWebhook {
   readonly url: string;
-  /** `protocol//host/path`: the only form of the URL that messages show. */
+  /** `protocol//host`: the only form of the URL that messages show. */
   readonly label: string;
   readonly name: string;
   readonly headers: Record<string, string>;
@@ -117,7 +117,8 @@ function resolveOptions(options: unknown): ResolvedWebhook {
   }
   // The URL itself is not echoed: it may hold a token.
   if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) throw new TickwireError("ARGUMENT", "webhookSink: url must be an absolute http: or https: URL");
-  const label = `${url.protocol}//${url.host}${url.pathname}`;
+  // Host only: Slack-style hooks carry their token in the path (https://hooks.slack.com/services/T…/B…/secret).
+  const label = `${url.protocol}//${url.host}`;
   const headers = resolveHeaders(o.headers);
   if ((url.username || url.password) && !Object.keys(headers).some((h) => h.toLowerCase() === "authorization")) {
     headers.authorization = `Basic ${base64(`${decode(url.username)}:${decode(url.password)}`)}`;
