@@ -17,4 +17,4 @@ export { lvcApply, lvcRead, lvcSnapshotIds, lvcSnapshotRange } from "./lvc";
 export { routeScatter } from "./route";
 export { norenParse } from "./noren";
 export { fanoutGather } from "./fanout";
-export { histRecord, histRecordBatch, histRecordLatencies, histMerge, histReset, histValueAtQuantile } from "./histogram";
+export { histRecord, histRecordBatch, histRecordLatencies, histRecordLatenciesOwned, histMerge, histReset, histValueAtQuantile } from "./histogram";

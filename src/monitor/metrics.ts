@@ -1,6 +1,9 @@
 // The system's metrics in shared memory, laid out once by the processor and attached by any
 // thread: named counters, one latency histogram a stage (receive → ingest ring, → consumer,
-// → client socket) and the thread gauges. Plain offsets travel to workers in a handle.
+// → client socket) and the thread gauges. Plain offsets travel to workers in a handle. The
+// client stage is recorded only by the thread that made them (the processor's, where the pump
+// runs), so it takes plain adds; the ring stage (partition workers) and the consumer stage
+// (consumers), by many threads, atomic ones.
 import { TickwireMemory } from "../memory/shared-memory.js";
 import { MetricCounters, METRIC_COUNTER_NAMES } from "./counters.js";
 import { LatencyHistogram } from "./histogram.js";
@@ -33,8 +36,10 @@ export class SystemMetrics {
   static create(mem: TickwireMemory, threadSlots: number): SystemMetrics {
     checkInstance(mem, TickwireMemory, "SystemMetrics.create: mem");
     const threads = ThreadGauges.create(mem, threadSlots);
+    // The client stage is recorded by this thread alone (the pump): plain adds. The partition workers
+    // record the ring stage and the consumers theirs: atomic adds.
     return new SystemMetrics(MetricCounters.create(mem), {
-      ring: LatencyHistogram.create(mem), consumer: LatencyHistogram.create(mem), client: LatencyHistogram.create(mem),
+      ring: LatencyHistogram.create(mem), consumer: LatencyHistogram.create(mem), client: LatencyHistogram.create(mem, { singleWriter: true }),
     }, threads);
   }
 

@@ -22,7 +22,11 @@ export interface LatencyTotals {
   readonly buckets: readonly (readonly [number, number])[];
 }
 
-/** The latency stages: receive → ingest ring, receive → in-process consumer, receive → client socket. */
+/**
+ * The latency stages, each from the tick's receive time: `ring` — its partition worker took it
+ * off the ingest ring (routing and the ring's queueing included); `consumer` — handed to an
+ * in-process consumer; `client` — made into a client's frames for its socket.
+ */
 export type LatencyStage = "ring" | "consumer" | "client";
 
 /** One ring's fill. */
@@ -120,7 +124,10 @@ export interface MonitorSample {
     readonly broker: string;
     readonly state: string;
     readonly connected: boolean;
-    /** Time since the last tick came in, ms (Infinity before the first: JSON null). */
+    /**
+     * Time since the last tick came in while something is subscribed (counted from when it
+     * was, so a fresh subscription is not stale at once), ms; 0 while nothing is subscribed.
+     */
     readonly lastTickAgeMs: number;
   };
   readonly clients: {

@@ -14,13 +14,21 @@ export const LATENCY_BOUNDS_SECONDS: readonly number[] = [
 
 const EMPTY: LatencySummary = { count: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0, meanMs: 0 };
 
-/** The largest value bucket `i` holds, ns. */
-function bucketTop(i: number): number {
-  if (i < H.HIST_SUB_BUCKET_COUNT) return i;
-  const b = Math.floor(i / H.HIST_SUB_BUCKET_HALF) - 1;
-  const sub = i - b * H.HIST_SUB_BUCKET_HALF;
-  return (sub + 1) * 2 ** b - 1;
+/** The largest value each bucket holds, ns: worked out once (a sample reads every bucket of three histograms). */
+const TOPS = new Float64Array(H.HIST_COUNTS_LEN);
+for (let i = 0; i < H.HIST_COUNTS_LEN; i++) {
+  if (i < H.HIST_SUB_BUCKET_COUNT) TOPS[i] = i;
+  else {
+    const b = Math.floor(i / H.HIST_SUB_BUCKET_HALF) - 1;
+    TOPS[i] = (i - b * H.HIST_SUB_BUCKET_HALF + 1) * 2 ** b - 1;
+  }
 }
+/** For each exported bound, the first bucket above it. */
+const BOUND_END = LATENCY_BOUNDS_SECONDS.map((bound) => {
+  let i = 0;
+  while (i < H.HIST_COUNTS_LEN && TOPS[i]! <= bound * 1e9) i++;
+  return i;
+});
 
 export class HistogramWindow {
   private prev = new Float64Array(H.HIST_COUNTS_LEN);
@@ -54,7 +62,7 @@ export class HistogramWindow {
       const d = this.cur[i]! - this.prev[i]!;
       if (d <= 0) continue;
       seen += d;
-      max = bucketTop(i);
+      max = TOPS[i]!;
       while (k < 4 && seen >= ranks[k]!) values[k++] = max;
     }
     // Values past the histogram's range are counted but in no bucket: they are the largest.
@@ -74,10 +82,9 @@ export class HistogramWindow {
     const buckets: [number, number][] = [];
     let seen = 0;
     let i = 0;
-    for (const bound of LATENCY_BOUNDS_SECONDS) {
-      const ns = bound * 1e9;
-      while (i < H.HIST_COUNTS_LEN && bucketTop(i) <= ns) seen += this.cur[i++]!;
-      buckets.push([bound, seen]);
+    for (let k = 0; k < LATENCY_BOUNDS_SECONDS.length; k++) {
+      for (const end = BOUND_END[k]!; i < end; i++) seen += this.cur[i]!;
+      buckets.push([LATENCY_BOUNDS_SECONDS[k]!, seen]);
     }
     return { count: this.count, sumSeconds: this.sum / 1e9, buckets };
   }

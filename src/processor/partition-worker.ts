@@ -13,6 +13,8 @@ import { SwitchBarrier } from "./barrier.js";
 import { ConsumerTable } from "../fanout/consumer-table.js";
 import { FanoutGate } from "../fanout/gate.js";
 import { ThreadGauges, StepProbe } from "../monitor/threads.js";
+import { LatencyHistogram } from "../monitor/histogram.js";
+import { monotonicNs } from "../clock.js";
 
 /** What the processor passes to each worker. */
 export interface PartitionWorkerData {
@@ -28,6 +30,8 @@ export interface PartitionWorkerData {
   consumers: number;
   /** The thread gauges this worker reports its loop delay to (its slot: `worker`); 0: none. */
   threads: number;
+  /** The latency histogram of the "ring" stage (receive → taken off the ingest ring); 0: none. */
+  ringLatency: number;
 }
 
 /** What a worker tells the processor, besides `ready` and `stopped`. */
@@ -57,6 +61,7 @@ const nap = new Int32Array(new SharedArrayBuffer(4));
 const gate = data.consumers ? new FanoutGate(ConsumerTable.attach(mem, data.consumers), worker, fanoutRing.capacity) : undefined;
 const stopping = () => Atomics.load(i32, stateIndex) === P.STATE_STOP;
 const probe = data.threads ? new StepProbe(ThreadGauges.attach(mem, data.threads), worker) : undefined;
+const ringLatency = data.ringLatency ? LatencyHistogram.attach(mem, data.ringLatency) : undefined;
 
 // Notes the step about to act: where the ingest ring (and the fan-out ring, 0: not
 // published) will stand, and the counters after it. A seqlock: a death mid-note leaves it odd.
@@ -92,6 +97,7 @@ function recover(): void {
 }
 
 function publish(at: number, bytes: number, position: number): void {
+  ringLatency?.recordLatencies(at, bytes, monotonicNs());
   const ticks = cache.apply(at, bytes, position); // a replay skips what this writer id already applied
   gate?.waitForRoom(fanoutRing.tail, bytes, stopping);
   const out = fanout.tryClaim(bytes); // a broadcast ring never refuses

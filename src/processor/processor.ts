@@ -16,7 +16,6 @@ import { SLOT_BYTES } from "../format/layout.js";
 import { SwitchBarrier } from "./barrier.js";
 import { ConsumerTable } from "../fanout/consumer-table.js";
 import { SystemMetrics } from "../monitor/metrics.js";
-import { monotonicNs } from "../clock.js";
 import { checkInt, checkObject } from "../validate.js";
 
 /** Something the supervisor did or saw; pass `onEvent` to {@link ParallelProcessor.start} to hear of it. */
@@ -176,12 +175,11 @@ export class ParallelProcessor {
    */
   route(src: number, bytes: number): Promise<number> {
     if (this.closed) return Promise.reject(new TickwireError("ARGUMENT", "route: the processor is closed"));
-    const metrics = this.metrics;
-    if (!metrics) return this.router.route(src, bytes);
+    const counters = this.metrics?.counters;
+    if (!counters) return this.router.route(src, bytes);
+    // The ring stage's latency is recorded by the partition workers (off this thread, the busy one).
     return this.router.route(src, bytes).then((ticks) => {
-      // Committed to the ingest rings: the "ring" stage of a tick's latency (one Wasm call a batch).
-      metrics.counters.add("ticksIn", ticks);
-      metrics.latency.ring.recordLatencies(src, bytes, monotonicNs());
+      counters.add("ticksIn", ticks);
       return ticks;
     });
   }
@@ -304,7 +302,7 @@ export class ParallelProcessor {
     const data: PartitionWorkerData = {
       worker: w, slots: this.config.maxWorkers, state: this.stateOffset(w), barrier: this.barrier.offset, cache: this.cache.offset,
       unblockAfterMs: this.config.unblockAfterMs, discardUntil: slot.abandonedAt,
-      consumers: this.consumers?.offset ?? 0, threads: this.metrics?.threads.offset ?? 0,
+      consumers: this.consumers?.offset ?? 0, threads: this.metrics?.threads.offset ?? 0, ringLatency: this.metrics?.latency.ring.offset ?? 0,
     };
     this.metrics?.threads.claim("partition", `partition-${w}`, { slot: w });
     const worker = startTickwireWorker(WORKER_URL, { mem: this.mem, pool: this.pool }, data);

@@ -36,6 +36,7 @@ export interface CoreExports {
   histRecordBatch(h: number, values: number, n: number): number;
   /** Records nowNs − recvTimeNs (0 when negative) for every tick record of a batch: ticks recorded, or a negative error code. */
   histRecordLatencies(h: number, src: number, bytes: number, nowNs: number): number;
+  histRecordLatenciesOwned(h: number, src: number, bytes: number, nowNs: number): number;
   /** Adds the histogram at `src` into the one at `dst`. */
   histMerge(dst: number, src: number): void;
   /** Empties the histogram at `h`. */
