@@ -31,7 +31,7 @@ export interface PerformanceThresholds {
   readonly ringFill?: ThresholdLevels;
   /** The interval's drop rate, 0..1 (rule `dropRate`). */
   readonly dropRate?: ThresholdLevels;
-  /** Age of the last tick, ms (rule `staleness`); evaluated only while the feed is connected, no tick yet counts as above. */
+  /** Age of the last tick while something is subscribed, ms (rule `staleness`); evaluated only while the feed is connected. */
   readonly stalenessMs?: ThresholdLevels;
   /** Any live thread's event-loop delay p99, ms (rule `loopDelay:<thread>`). */
   readonly loopDelayMs?: ThresholdLevels;

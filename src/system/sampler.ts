@@ -22,7 +22,8 @@ export interface SamplerSources {
   /** The pump's readers of the fan-out rings. */
   readonly readers: () => readonly RingReader[];
   readonly proxy: () => ProxyStats | undefined;
-  readonly feed: () => { broker: string; state: string; dropped: number; reconnects: number; parseErrors: number; bytesIn: number };
+  /** The feed's state and counts; `subscribed`: instruments it streams (undefined: it cannot say). */
+  readonly feed: () => { broker: string; state: string; dropped: number; reconnects: number; parseErrors: number; bytesIn: number; subscribed?: number };
   /** A consumer slot's name (given at createConsumer). */
   readonly consumerName: (slot: number) => string;
 }
@@ -35,6 +36,8 @@ export class SystemSampler {
   private last: { time: number; ticksIn: number; ticksOut: number; dropped: number; bytesOut: number } | undefined;
   private lastTickAt = 0;
   private lastTicksIn = 0;
+  /** Since when a tick is expected (something subscribed); 0: nothing is. */
+  private expectingSince = 0;
   // Main-thread counts already carried into the shared counters.
   private carried = { proxyDropped: 0, proxyConflated: 0, proxyBytesOut: 0, feedDropped: 0, reconnects: 0, parseErrors: 0, bytesIn: 0, pumpLapped: 0 };
 
@@ -56,6 +59,10 @@ export class SystemSampler {
       this.lastTicksIn = c.ticksIn;
       this.lastTickAt = now;
     }
+    // Staleness counts only while ticks are expected: an idle feed with nothing subscribed is not stale.
+    if (feed.subscribed === 0) this.expectingSince = 0;
+    else if (this.expectingSince === 0) this.expectingSince = now;
+    const lastTickAgeMs = this.expectingSince === 0 ? 0 : now - Math.max(this.lastTickAt, this.expectingSince);
     const droppedDelta = c.dropped - (last?.dropped ?? 0);
     const outDelta = c.ticksOut - (last?.ticksOut ?? 0);
     const latency = {} as Record<LatencyStage, LatencySummary>;
@@ -80,7 +87,7 @@ export class SystemSampler {
       threads: this.threads(now),
       feed: {
         broker: feed.broker, state: feed.state, connected: feed.state === "open",
-        lastTickAgeMs: this.lastTickAt === 0 ? Infinity : now - this.lastTickAt,
+        lastTickAgeMs,
       },
       clients: {
         connected: proxy?.clients ?? 0, authenticated: proxy?.authenticated ?? 0, slow: proxy?.slowClients ?? 0, subscriptions: proxy?.subscriptions ?? 0,

@@ -26,6 +26,7 @@ import type { MonitorSample } from "../monitor/sample.js";
 import { LoopDelayProbe } from "../monitor/threads.js";
 import { createMonitorRoutes } from "../monitor/http.js";
 import { SystemSampler } from "./sampler.js";
+import { FeedHealth, HealthField } from "../feed/health.js";
 import { Consumer, type ConsumerHandle, type ConsumerOptions } from "../fanout/consumer.js";
 import { ConsumerState, type ConsumerPolicy } from "../fanout/consumer-table.js";
 import { fanoutRingName } from "../processor/router.js";
@@ -231,7 +232,10 @@ export class TickwireSystem {
       if (slot >= 0) this.mainProbe = new LoopDelayProbe(metrics.threads, slot);
       const sampler = new SystemSampler({
         processor, metrics, readers: () => this.readers, proxy: () => this.proxy?.stats(),
-        feed: () => ({ broker: this.adapter?.broker ?? "", state: this.feedState, dropped: this.feedDropped, ...this.feedCounts, bytesIn: 0 }),
+        feed: () => ({
+          broker: this.adapter?.broker ?? "", state: this.feedState, dropped: this.feedDropped, ...this.feedCounts, bytesIn: this.feedBytesIn(),
+          subscribed: (this.adapter as { report?: () => { instruments: number } } | undefined)?.report?.().instruments,
+        }),
         consumerName: (s) => this.consumerNames.get(s) ?? `consumer-${s}`,
       });
       this.perfMonitor = new PerformanceMonitor({
@@ -290,6 +294,15 @@ export class TickwireSystem {
     await adapter.connect();
     this.rate = { at: Date.now(), ticks: 0, perSecond: 0 };
     this.perfMonitor?.start();
+  }
+
+  /** Bytes the feed's sockets received (a Noren adapter counts them per connection; the simulated feed has none). */
+  private feedBytesIn(): number {
+    const health = (this.adapter as { health?: unknown } | undefined)?.health;
+    if (!(health instanceof FeedHealth)) return 0;
+    let bytes = 0;
+    for (let c = 0; c < health.connections; c++) bytes += health.get(c, HealthField.BYTES);
+    return bytes;
   }
 
   private onFeedEvent(e: FeedEvent): void {
