@@ -53,7 +53,7 @@ export { SimulatedAdapter, SIMULATED_LIMITS, type SimulatedAdapterOptions, type 
 export { Consumer, TickBatch, type ConsumerHandle, type ConsumerOptions, type ConsumerStats } from "./fanout/consumer.js";
 export type { ConsumerPolicy } from "./fanout/consumer-table.js";
 // Monitoring: shared-memory metrics, interval figures, alerts and their sinks (docs/MONITORING.md).
-export { LatencyHistogram, type HistogramSnapshot } from "./monitor/histogram.js";
+export { LatencyHistogram, type HistogramSnapshot, type HistogramOptions } from "./monitor/histogram.js";
 export { MetricCounters, METRIC_COUNTER_NAMES, type MetricCounterName, type MetricCountersSnapshot } from "./monitor/counters.js";
 export { SystemMetrics, type MetricsHandle } from "./monitor/metrics.js";
 export { HistogramWindow, LATENCY_BOUNDS_SECONDS } from "./monitor/window.js";
@@ -61,3 +61,14 @@ export { ThreadGauges, LoopDelayProbe, StepProbe, type ThreadKind, type ThreadRe
 export type {
   MonitorSample, LatencySummary, LatencyTotals, LatencyStage, RingSample, ThreadSample, ConsumerSample, AlertSample,
 } from "./monitor/sample.js";
+export {
+  PerformanceMonitor, systemClock, type PerformanceMonitorOptions, type MonitorClock, type MonitorEvents, type MonitorStats,
+} from "./monitor/performance-monitor.js";
+export {
+  resolveThresholds, type PerformanceThresholds, type ThresholdLevels, type AlertSeverity, type RuleName, type ResolvedThresholds, type ResolvedLevels,
+} from "./monitor/thresholds.js";
+export { resolveAlertConfig, type AlertConfig, type ResolvedAlertConfig, type AlertEvent, type AlertEventType } from "./monitor/alerts.js";
+export { logSink, emitterSink, formatAlertLine, type AlertSink, type AlertEvents } from "./monitor/sinks.js";
+export { webhookSink, type WebhookSink, type WebhookSinkOptions, type WebhookCounters, type WebhookFetch } from "./monitor/webhook.js";
+export { Emitter, type Listener } from "./monitor/emitter.js";
+export { evaluateHealth, type HealthReport, type HealthCheck, type Readiness, type HealthOptions } from "./monitor/health.js";

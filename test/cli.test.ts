@@ -209,6 +209,12 @@ cliTest("serve with no key on loopback takes the demo key and says so; SIGTERM s
   const [, url] = await server.waitFor(SERVE_URL);
   assert.match(server.stdout, /api key: tickwire-demo-key \(a demo key for local use only/);
   assert.match(server.stdout, `try: ${HERE} tail --url ${url} --api-key tickwire-demo-key`);
+  // The dashboard's address, and it answers there.
+  const [, dashboard] = await server.waitFor(/dashboard: (http:\/\/127\.0\.0\.1:\d+\/dashboard) \(metrics: /);
+  assert.is(dashboard, `${url!.replace(/^ws/, "http")}/dashboard`);
+  const page = await fetch(dashboard!);
+  assert.is(page.status, 200);
+  assert.match(await page.text(), /<canvas/);
   // tail with no key uses the demo key too.
   const tail = start(["tail", "--url", url!, "--symbols", "NSE_INDEX:NIFTY", "--mode", "ltp"]);
   await tail.waitFor(/NSE_INDEX:NIFTY ltp=/);

@@ -93,6 +93,9 @@ function statusLine(system: TickwireSystem): string {
   ];
   if (s.feed.dropped > 0) parts.push(`feed dropped ${count(s.feed.dropped)}`);
   if (s.lapped > 0) parts.push(`lapped ${count(s.lapped)}`);
+  const sample = system.sample();
+  if (sample && sample.latency.client.count > 0) parts.push(`p99 ${sample.latency.client.p99Ms.toFixed(1)} ms`);
+  if (sample && sample.alerts.length > 0) parts.push(`alerts ${sample.alerts.length}`);
   return parts.join(" | ");
 }
 
@@ -137,6 +140,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
   } else {
     out(`api key: one of the keys configured (not shown)`);
     out(`try: ${tickwireCommand()} tail --url ${connectUrl} --api-key <your key>`);
+  }
+  if (system.monitor && config.monitor !== false && (config.monitor?.http ?? true)) {
+    const http = connectUrl.replace(/^ws/, "http");
+    out(`dashboard: ${http}/dashboard (metrics: ${http}/metrics, health: ${http}/health)`);
   }
   if (screen.live && !flags.quiet) out("Ctrl+C stops");
 

@@ -22,6 +22,9 @@ export {
   createSystem, TickwireSystem, DEFAULT_THRESHOLDS, type SystemConfig, type SystemStats, type Quote, type ConsumerConfig, type SystemMonitorConfig,
 } from "../system/system.js";
 export { SystemSampler, type SamplerSources } from "../system/sampler.js";
+// The monitor's HTTP routes (Prometheus /metrics via prom-client, /health, /stats, /dashboard): docs/MONITORING.md.
+export { createMonitorRoutes, type MonitorSource, type MonitorRoutesOptions, type MonitorRouteHandler } from "../monitor/http.js";
+export { createMonitorRegistry, type MonitorRegistryOptions } from "../monitor/prometheus.js";
 export { ProxyServer, type ProxyContext, type ProxyUpstream, type ProxyStats } from "../proxy/server.js";
 export { resolveProxyConfig, type ProxyConfig, type ResolvedProxyConfig } from "../proxy/config.js";
 export type { BackpressureConfig, BackpressurePolicy } from "../proxy/backpressure.js";
