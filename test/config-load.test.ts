@@ -99,7 +99,7 @@ test("sources that clash only together are named: workers from a flag above the 
 });
 
 test("unknown keys in the file are errors naming them", () => {
-  assert.match(error({ file: file("top.json", { proxy: {}, extra: 1 }), env: {}, args: {} }), /top\.json: "extra" is not a setting \(settings: feed, processor, proxy\)/);
+  assert.match(error({ file: file("top.json", { proxy: {}, extra: 1 }), env: {}, args: {} }), /top\.json: "extra" is not a setting \(settings: feed, processor, proxy, monitor\)/);
   assert.match(error({ file: file("px.json", { proxy: { prot: 1 } }), env: {}, args: {} }), /px\.json: proxy\.prot is not a setting/);
   assert.match(error({ file: file("pr.json", { processor: { workerz: 1 } }), env: {}, args: {} }), /pr\.json: processor\.workerz is not a setting/);
   assert.match(error({ file: file("fd.json", { feed: { tps: 1 } }), env: {}, args: {} }), /fd\.json: feed\.tps is not a setting of the simulated feed/);
@@ -203,6 +203,21 @@ test("describeConfigError names the source of a field an adapter refused at star
   assert.match(describeConfigError(f, new TickwireError("ARGUMENT", "createUniverse: instruments must be an integer from 1 to 100000, got 0")), /inst\.json: feed\.instruments must be an integer/);
   assert.is(describeConfigError(c, new Error("something else")), "something else");
   assert.is(describeConfigError({}, err), err.message, "a config loadConfig did not make");
+});
+
+test("monitor: a file's section (thresholds, alerts, webhook), the interval and webhook from env or flags; mistakes named by source, the webhook never quoted", () => {
+  const path = file("monitor.json", { monitor: { intervalMs: 500, thresholds: { ringFill: 0.7, latencyP99Ms: { warning: 5, critical: 50 } }, alerts: { cooldownMs: 1000 }, webhook: { url: "https://hooks.example.com/T1/SECRETPATH", retries: 2 } } });
+  const c = loadConfig({ file: path });
+  assert.equal(c.monitor, { intervalMs: 500, thresholds: { ringFill: 0.7, latencyP99Ms: { warning: 5, critical: 50 } }, alerts: { cooldownMs: 1000 }, webhook: { url: "https://hooks.example.com/T1/SECRETPATH", retries: 2 } });
+  assert.is(loadConfig({ file: path, env: { TICKWIRE_MONITOR_INTERVAL_MS: "250" } }).monitor!.intervalMs, 250);
+  assert.is(loadConfig({ env: { TICKWIRE_ALERT_WEBHOOK: "https://hooks.example.com/x" } }).monitor!.webhook, "https://hooks.example.com/x");
+  assert.is(loadConfig({}).monitor, undefined, "nothing given: the system's defaults");
+  assert.match(error({ file: file("m1.json", { monitor: { thresholds: { ringFil: 0.5 } } }) }), /m1\.json: monitor\.thresholds:? unknown key "ringFil"/);
+  assert.match(error({ file: file("m2.json", { monitor: { intervals: 5 } }) }), /m2\.json: monitor\.intervals is not a setting/);
+  assert.match(error({ args: { "monitor-interval": "5" } }), /^--monitor-interval: must be an integer from 10/);
+  const bad = error({ env: { TICKWIRE_ALERT_WEBHOOK: "ftp://user:SECRET@hooks.example.com/SECRETPATH" } });
+  assert.match(bad, /^TICKWIRE_ALERT_WEBHOOK: .*http: or https:/);
+  assert.not.match(bad, /SECRET/);
 });
 
 test("CONFIG_FLAGS lists every flag with its variable", () => {

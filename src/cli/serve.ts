@@ -46,6 +46,9 @@ config file (--config): JSON with any of
   "proxy":     { "host": "127.0.0.1", "port": 8765, "apiKeyHashes": ["<sha256 hex>"],
                  "tls": { "cert": "cert.pem", "key": "key.pem" }, "backpressure": { "policy": "conflate" }, … }
                (ProxyConfig; file paths are relative to the config file)
+  "monitor":   { "intervalMs": 1000, "thresholds": { "latencyP99Ms": { "warning": 10, "critical": 100 } },
+                 "alerts": { "cooldownMs": 60000 }, "webhook": "https://hooks.example.com/…" }
+               (docs/MONITORING.md; the dashboard is at /dashboard, Prometheus metrics at /metrics)
 
 examples:
   tickwire serve

@@ -20,7 +20,9 @@ export {
 // The whole system and the WebSocket proxy (docs/PROXY.md, docs/PROTOCOL.md).
 export {
   createSystem, TickwireSystem, DEFAULT_THRESHOLDS, type SystemConfig, type SystemStats, type Quote, type ConsumerConfig, type SystemMonitorConfig,
+  type MonitorWebhook,
 } from "../system/system.js";
+export { resolveMonitorConfig } from "../system/monitor-config.js";
 export { SystemSampler, type SamplerSources } from "../system/sampler.js";
 // The monitor's HTTP routes (Prometheus /metrics via prom-client, /health, /stats, /dashboard): docs/MONITORING.md.
 export { createMonitorRoutes, type MonitorSource, type MonitorRoutesOptions, type MonitorRouteHandler } from "../monitor/http.js";

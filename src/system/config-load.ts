@@ -13,6 +13,7 @@ import "../feed/brokers.js";
 import { SymbolMaster } from "../feed/symbol-master.js";
 import type { NorenCredentials } from "../feed/noren/connection.js";
 import type { SystemConfig } from "./system.js";
+import { resolveMonitorConfig, type SystemMonitorConfig } from "./monitor-config.js";
 
 /** Flag values as a command line gave them, by flag name without the dashes (`{ port: "0", "api-key": ["…"] }`); repeatable flags are lists. */
 export type ConfigFlags = Readonly<Record<string, string | readonly string[] | boolean | undefined>>;
@@ -53,7 +54,7 @@ interface Setting extends ConfigFlag {
 }
 
 const SETTINGS: readonly Setting[] = [
-  { name: "config", value: "PATH", env: "TICKWIRE_CONFIG", path: "", kind: "path", help: "a JSON config file: { \"feed\", \"processor\", \"proxy\" }" },
+  { name: "config", value: "PATH", env: "TICKWIRE_CONFIG", path: "", kind: "path", help: "a JSON config file: { \"feed\", \"processor\", \"proxy\", \"monitor\" }" },
   { name: "host", value: "HOST", env: "TICKWIRE_HOST", path: "proxy.host", kind: "string", help: "interface to listen on (default 127.0.0.1)" },
   { name: "port", value: "N", env: "TICKWIRE_PORT", path: "proxy.port", kind: "number", help: "port to listen on; 0 picks a free one (default 8765)" },
   { name: "api-key", value: "KEY", env: "TICKWIRE_API_KEYS", path: "proxy.apiKeys", kind: "list", repeatable: true, help: "a key clients may use, 8 to 256 characters (repeatable)" },
@@ -67,13 +68,15 @@ const SETTINGS: readonly Setting[] = [
   { name: "seed", value: "N", env: "TICKWIRE_SEED", path: "feed.seed", kind: "number", family: "simulated", help: "simulated feed: seed of its market (default 1)" },
   { name: "master", value: "PATH", env: "TICKWIRE_MASTER", path: "feed.master", kind: "path", family: "noren", help: "flattrade/shoonya: the broker's symbol master CSV" },
   { name: "feed-url", value: "URL", env: "TICKWIRE_FEED_URL", path: "feed.url", kind: "string", family: "noren", help: "flattrade/shoonya: the feed's ws(s):// URL (default: the broker's)" },
+  { name: "monitor-interval", value: "MS", env: "TICKWIRE_MONITOR_INTERVAL_MS", path: "monitor.intervalMs", kind: "number", help: "ms between the monitor's samples (default 1000)" },
+  { name: "alert-webhook", value: "URL", env: "TICKWIRE_ALERT_WEBHOOK", path: "monitor.webhook", kind: "string", help: "POST every alert to this URL as JSON (never printed)" },
 ];
 
 /** The settings flags and environment variables can give, for help text and argument parsers. */
 export const CONFIG_FLAGS: readonly ConfigFlag[] = SETTINGS.map(({ name, value, env, repeatable, help }) => ({ name, value, help, ...(env ? { env } : {}), ...(repeatable ? { repeatable } : {}) }));
 
 /** Top-level sections of a config file. */
-const SECTIONS = ["feed", "processor", "proxy"] as const;
+const SECTIONS = ["feed", "processor", "proxy", "monitor"] as const;
 /** Options a config file's `feed` may give per kind of broker (the adapters' JSON-able options). */
 const FEED_OPTIONS: Readonly<Record<Family, readonly string[]>> = {
   simulated: ["instruments", "seed", "ticksPerSecond", "batchTicks", "limits", "skew"],
@@ -95,6 +98,7 @@ interface Layer {
   readonly proxy: Record<string, unknown>;
   readonly processor: Record<string, unknown>;
   readonly feed: Record<string, unknown>;
+  readonly monitor: Record<string, unknown>;
   /** Paths this layer set ("proxy.port", "proxy.tls.cert") → their label (`--port`, `TICKWIRE_PORT`, or the path itself in a file). */
   readonly labels: Map<string, string>;
 }
@@ -117,6 +121,7 @@ const FIELD_PATTERNS: readonly [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^ProcessorConfig\.(\w+) /, (m) => `processor.${m[1]}`],
   [/^[a-z][a-z0-9-]*: options\.([\w.]+) /, (m) => `feed.${m[1]}`],
   [/^createUniverse: (\w+) /, (m) => `feed.${m[1]}`],
+  [/^monitor\.([\w.]+):? /, (m) => `monitor.${m[1]}`],
 ];
 
 /**
@@ -173,7 +178,7 @@ function readPem(path: string, base: string, label: string): string {
 }
 
 function setPath(layer: Layer, path: string, value: unknown, label: string): void {
-  const [section, key, sub] = path.split(".") as [keyof Pick<Layer, "proxy" | "processor" | "feed">, string, string | undefined];
+  const [section, key, sub] = path.split(".") as [keyof Pick<Layer, "proxy" | "processor" | "feed" | "monitor">, string, string | undefined];
   const target = layer[section];
   if (sub === undefined) target[key] = value;
   else target[key] = { ...(target[key] as object | undefined), [sub]: value };
@@ -182,7 +187,7 @@ function setPath(layer: Layer, path: string, value: unknown, label: string): voi
 
 /** A layer from flags (`--port`) or environment variables (`TICKWIRE_PORT`). */
 function namedLayer(kind: "env" | "flags", get: (s: Setting) => string | readonly string[] | undefined, base: string): Layer {
-  const layer: Layer = { kind, name: kind === "env" ? "environment" : "command line", proxy: {}, processor: {}, feed: {}, labels: new Map() };
+  const layer: Layer = { kind, name: kind === "env" ? "environment" : "command line", proxy: {}, processor: {}, feed: {}, monitor: {}, labels: new Map() };
   for (const s of SETTINGS) {
     if (s.path === "") continue;
     const raw = get(s);
@@ -238,8 +243,8 @@ function fileLayer(path: string, base: string): Layer {
   } catch (e) {
     return fail(`${path}: ${jsonError(text, e as Error)}`);
   }
-  if (!isObject(json)) return fail(`${path}: must hold a JSON object { "feed": …, "processor": …, "proxy": … }`);
-  const layer: Layer = { kind: "file", name: path, proxy: {}, processor: {}, feed: {}, labels: new Map() };
+  if (!isObject(json)) return fail(`${path}: must hold a JSON object { "feed": …, "processor": …, "proxy": …, "monitor": … }`);
+  const layer: Layer = { kind: "file", name: path, proxy: {}, processor: {}, feed: {}, monitor: {}, labels: new Map() };
   const dir = dirname(resolve(base, path));
   for (const key of Object.keys(json)) {
     if (!(SECTIONS as readonly string[]).includes(key)) fail(`${path}: ${JSON.stringify(key)} is not a setting (settings: ${SECTIONS.join(", ")})`);
@@ -295,6 +300,7 @@ function checkLayer(layer: Layer): void {
   const own = isObject(tls) && (tls.cert === undefined || tls.key === undefined) ? rest : layer.proxy;
   checked(() => resolveProxyConfig(own as ProxyConfig), layers, layer.name);
   checked(() => resolveProcessorConfig({ workers: 1, ...layer.processor } as ProcessorConfig), layers, layer.name);
+  checked(() => resolveMonitorConfig(layer.monitor as SystemMonitorConfig), layers, layer.name);
 }
 
 /** The label of the first layer (highest precedence first) that set `path`. */
@@ -309,7 +315,7 @@ function labelOf(layers: readonly Layer[], path: string): string | undefined {
   return undefined;
 }
 
-function merged(layers: readonly Layer[], section: "proxy" | "processor" | "feed"): Record<string, unknown> {
+function merged(layers: readonly Layer[], section: "proxy" | "processor" | "feed" | "monitor"): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const l of [...layers].reverse()) {
     for (const [k, v] of Object.entries(l[section])) {
@@ -420,7 +426,11 @@ export function loadConfig(options: LoadConfigOptions = {}): SystemConfig {
   let feed: Record<string, unknown> = { ...merged(layers, "feed"), broker };
   if (family === "noren") feed = norenFeed(broker as string, layers, feed, env);
 
-  const config: SystemConfig = { feed: feed as FeedConfig, proxy: proxy as ProxyConfig, ...(processor ? { processor } : {}) };
+  const monitorGiven = merged(layers, "monitor");
+  const monitor = Object.keys(monitorGiven).length > 0 ? (monitorGiven as SystemMonitorConfig) : undefined;
+  if (monitor) checked(() => resolveMonitorConfig(monitor), layers, "configuration");
+
+  const config: SystemConfig = { feed: feed as FeedConfig, proxy: proxy as ProxyConfig, ...(processor ? { processor } : {}), ...(monitor ? { monitor } : {}) };
   SOURCES.set(config, layers);
   return config;
 }

@@ -20,12 +20,14 @@ import type { Tick, Instrument } from "../client/types.js";
 import { TickQueue } from "../client/tick-queue.js";
 import { checkInt, checkOptions, describe } from "../validate.js";
 import { PerformanceMonitor } from "../monitor/performance-monitor.js";
-import type { PerformanceThresholds } from "../monitor/thresholds.js";
-import type { AlertConfig } from "../monitor/alerts.js";
 import type { MonitorSample } from "../monitor/sample.js";
 import { LoopDelayProbe } from "../monitor/threads.js";
 import { createMonitorRoutes } from "../monitor/http.js";
 import { SystemSampler } from "./sampler.js";
+import { resolveMonitorConfig, webhookOptions, type SystemMonitorConfig } from "./monitor-config.js";
+import { logSink } from "../monitor/sinks.js";
+import { webhookSink } from "../monitor/webhook.js";
+export { DEFAULT_THRESHOLDS, type SystemMonitorConfig, type MonitorWebhook } from "./monitor-config.js";
 import { FeedHealth, HealthField } from "../feed/health.js";
 import { Consumer, type ConsumerHandle, type ConsumerOptions } from "../fanout/consumer.js";
 import { ConsumerState, type ConsumerPolicy } from "../fanout/consumer-table.js";
@@ -45,30 +47,6 @@ export interface SystemConfig {
   /** The performance monitor (metrics, alerts, /metrics, /health, /stats, /dashboard), or false for none. Default on. */
   monitor?: SystemMonitorConfig | false;
 }
-
-/** The system's performance monitor. */
-export interface SystemMonitorConfig {
-  /** ms between samples. Default 1000. */
-  intervalMs?: number;
-  /** What raises alerts. Default {@link DEFAULT_THRESHOLDS}. */
-  thresholds?: PerformanceThresholds;
-  /** Hysteresis, cooldown and sinks (default: alert lines to `log`). */
-  alerts?: AlertConfig;
-  /** Samples kept for the dashboard. Default 300. */
-  historySize?: number;
-  /** Serve /metrics, /health, /stats and /dashboard on the proxy's port. Default true. */
-  http?: boolean;
-}
-
-/** Thresholds a system alerts on unless told otherwise: the design's p99 < 10 ms to a client, and signs of trouble. */
-export const DEFAULT_THRESHOLDS: PerformanceThresholds = Object.freeze({
-  latencyP99Ms: { warning: 10, critical: 100 },
-  ringFill: { warning: 0.5, critical: 0.9 },
-  dropRate: { warning: 0.01, critical: 0.1 },
-  stalenessMs: { warning: 5000, critical: 30_000 },
-  loopDelayMs: { warning: 50, critical: 500 },
-  consumerHoldingMs: { warning: 250, critical: 1000 },
-});
 
 /** An in-process consumer of the system's ticks: which, how many at most, and what happens when it falls behind. */
 export interface ConsumerConfig {
@@ -225,7 +203,7 @@ export class TickwireSystem {
       removeClient: (client) => adapter.removeClient(client),
       status: () => (this.feedState === "open" ? "connected" : this.feedState),
     };
-    const monitorConfig = c.monitor === false ? undefined : checkOptions<SystemMonitorConfig>(c.monitor ?? {}, "SystemConfig.monitor");
+    const monitorConfig = resolveMonitorConfig(c.monitor);
     if (monitorConfig && processor.metrics) {
       const metrics = processor.metrics;
       const slot = metrics.threads.claim("main", "main", { from: processor.config.maxWorkers });
@@ -243,16 +221,18 @@ export class TickwireSystem {
           void this.releaseClosedConsumers();
           return sampler.sample();
         },
-        thresholds: monitorConfig.thresholds ?? DEFAULT_THRESHOLDS,
-        ...(monitorConfig.intervalMs !== undefined ? { intervalMs: monitorConfig.intervalMs } : {}),
-        ...(monitorConfig.historySize !== undefined ? { historySize: monitorConfig.historySize } : {}),
-        ...(monitorConfig.alerts !== undefined ? { alerts: monitorConfig.alerts } : {}),
+        thresholds: monitorConfig.thresholds, intervalMs: monitorConfig.intervalMs, historySize: monitorConfig.historySize,
+        // Sinks: the given ones, else alert lines to the log and the webhook, if any.
+        alerts: { ...monitorConfig.alerts, sinks: monitorConfig.alerts?.sinks ?? [
+          ...(c.log ? [logSink(c.log)] : []),
+          ...(monitorConfig.webhook !== undefined ? [webhookSink(webhookOptions(monitorConfig.webhook, c.log))] : []),
+        ] },
         ...(c.log ? { log: c.log } : {}),
       });
     }
     const monitor = this.perfMonitor;
     if (proxyConfig) {
-      const routes = monitor && monitorConfig?.http !== false ? createMonitorRoutes({
+      const routes = monitor && monitorConfig?.http ? createMonitorRoutes({
         latest: () => monitor.latest(),
         history: () => monitor.history(),
         readiness: () => ({
@@ -260,7 +240,7 @@ export class TickwireSystem {
           workersRunning: processor.stats().filter((w) => w.running).length,
           workersExpected: processor.workers,
         }),
-      }, { ...(monitorConfig?.intervalMs !== undefined ? { intervalMs: monitorConfig.intervalMs } : {}) }) : undefined;
+      }, { intervalMs: monitorConfig!.intervalMs }) : undefined;
       this.proxy = await ProxyServer.start({
         mem: processor.mem, symbols: processor.symbols, cache: processor.cache, upstream, brokers: supportedBrokers(),
         ...(c.log ? { log: c.log } : {}),
