@@ -97,8 +97,9 @@ function recover(): void {
 }
 
 function publish(at: number, bytes: number, position: number): void {
-  ringLatency?.recordLatencies(at, bytes, monotonicNs());
   const ticks = cache.apply(at, bytes, position); // a replay skips what this writer id already applied
+  // After apply: it refuses a batch with a bad record (quarantined, below) before anything is timed.
+  ringLatency?.recordLatencies(at, bytes, monotonicNs());
   gate?.waitForRoom(fanoutRing.tail, bytes, stopping);
   const out = fanout.tryClaim(bytes); // a broadcast ring never refuses
   mem.u8.copyWithin(out, at, at + bytes);
