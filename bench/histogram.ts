@@ -8,6 +8,7 @@
 // Compared, per value, over the same 1024 lognormal latencies (median ~40 µs):
 //   Wasm batch       LatencyHistogram.recordBatch over a Float64Array in shared memory: one histRecordBatch call
 //   Wasm latencies   LatencyHistogram.recordLatencies over 1024 LTP records (64 KiB): one histRecordLatencies call
+//   … one writer     the same on a histogram made with { singleWriter: true }: plain adds, no atomics
 //   JS record        LatencyHistogram.record, one call per value (argument check + one Wasm call)
 //   hdr JS           hdr-histogram-js build() (JS, 32-bit counts, 3 digits), recordValue per value
 //   hdr Wasm         the same with useWebAssembly: true, recordValue per value
@@ -57,6 +58,7 @@ for (let i = 0; i < N; i++) {
   view.recvTimeNs = NOW - values[i]!;
 }
 const tw = LatencyHistogram.create(mem);
+const owned = LatencyHistogram.create(mem, { singleWriter: true }); // one writer: plain adds
 await hdr.initWebAssembly();
 const opts = { numberOfSignificantValueDigits: 3 as const, lowestDiscernibleValue: 1, highestTrackableValue: 2 ** 36, autoResize: false };
 const hjs = hdr.build({ ...opts });
@@ -84,6 +86,7 @@ function add(key: string, op: () => void): void {
 }
 add("record|wasm batch", () => tw.recordBatch(shared));
 add("record|wasm latencies", () => { sink += tw.recordLatencies(records, N * L.LTP_BYTES, NOW); });
+add("record|wasm latencies owned", () => { sink += owned.recordLatencies(records, N * L.LTP_BYTES, NOW); });
 add("record|js record", () => { for (let i = 0; i < N; i++) tw.record(values[i]!); });
 add("record|hdr js", () => { for (let i = 0; i < N; i++) hjs.recordValue(values[i]!); });
 add("record|hdr wasm", () => { for (let i = 0; i < N; i++) hwasm.recordValue(values[i]!); });
@@ -125,6 +128,7 @@ const base = ns("record|wasm batch");
 const rows: [string, string][] = [
   ["tickwire Wasm batch (histRecordBatch, 1 call / 1024 values)", "record|wasm batch"],
   ["tickwire Wasm latencies (histRecordLatencies over 1024 LTP records)", "record|wasm latencies"],
+  ["tickwire Wasm latencies, one writer (histRecordLatenciesOwned: plain adds)", "record|wasm latencies owned"],
   ["tickwire record() per value from JS", "record|js record"],
   ["hdr-histogram-js, JS mode, recordValue", "record|hdr js"],
   ["hdr-histogram-js, Wasm mode, recordValue", "record|hdr wasm"],
@@ -136,7 +140,7 @@ const tables: ResultTable[] = [
     columns: ["variant", "ns/value", "vs tickwire batch", "vs hdr JS"],
     rows: rows.map(([label, key]) => [label, ns(key), key === "record|wasm batch" ? "1×" : vs(ns(key), base), key === "record|hdr js" ? "1×" : vs(ns(key), ns("record|hdr js"))]),
     note: `Median over ${ROUNDS} rounds (shuffled order) of each round's median sample; a sample is one or more passes over ${N} lognormal values. `
-      + "tickwire bumps every bucket and header field with Wasm atomics (lock-free across threads); hdr-histogram-js is single-threaded (plain stores, 32-bit counts).",
+      + "tickwire bumps every bucket and header field with Wasm atomics (lock-free across threads), except a histogram with one writer (the system's client stage), whose buckets take plain adds; hdr-histogram-js is single-threaded (plain stores, 32-bit counts).",
   },
   {
     title: "Latency histogram: one percentile query, ns",

@@ -28,34 +28,17 @@ import { Emitter } from "../src/monitor/emitter.js";
 import { emitterSink, formatAlertLine, logSink, type AlertEvents } from "../src/monitor/sinks.js";
 import { webhookSink, type WebhookSink } from "../src/monitor/webhook.js";
 import { PerformanceMonitor, type MonitorClock } from "../src/monitor/performance-monitor.js";
+import { CODES, Sentinel, evil } from "./helpers/fuzz-common.js";
 
 const SEED = Number(process.env.TICKWIRE_FUZZ_SEED ?? 0x4a1e);
 const RUNS = Number(process.env.TICKWIRE_FUZZ_RUNS ?? 400);
 const HANG_MS = 500;
 
-const ALL_CODES = [
-  "TRUNCATED", "VERSION", "KIND", "LENGTH", "PRICE", "PRECISION", "DECIMALS", "EXCHANGE", "SYMBOL", "TABLE_FULL",
-  "OUTPUT_FULL", "BROKER", "ARGUMENT", "REGION", "HANDLE", "MEMORY", "TIMEOUT", "GIVEN_UP", "FAILED", "DETACHED",
-] as const satisfies readonly TickwireErrorCode[];
-const _everyCode: Exclude<TickwireErrorCode, (typeof ALL_CODES)[number]> extends never ? true : never = true;
-void _everyCode;
-const CODES: ReadonlySet<string> = new Set(ALL_CODES);
+
 
 // ───────────────────────────── hostile values ─────────────────────────────
 
-/** The error a callback we hand to the API throws. */
-class Sentinel extends Error {
-  constructor() {
-    super("sentinel thrown by a fuzz callback");
-  }
-}
 
-const evil = {
-  toString(): string { throw new Error("evil toString called"); },
-  valueOf(): number { throw new Error("evil valueOf called"); },
-  [Symbol.toPrimitive](): never { throw new Error("evil toPrimitive called"); },
-  [fc.toStringMethod]: () => "evil{toString,valueOf,toPrimitive throw}",
-};
 const aSymbol = Symbol("hostile");
 const HOSTILE: readonly unknown[] = [
   NaN, Infinity, -Infinity, -0, 0.5, 1.5, -1, 2 ** 31, 2 ** 32, 2 ** 53, Number.MAX_VALUE, Number.MIN_VALUE,

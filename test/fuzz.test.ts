@@ -139,6 +139,7 @@ import { TickwireClient } from "../src/client/index.js";
 import { parseFrames } from "./helpers/ws-frames.js";
 import { createHash } from "node:crypto";
 import { ApiKeys } from "../src/proxy/auth.js";
+import { CODES, Sentinel, evil } from "./helpers/fuzz-common.js";
 
 const SEED = Number(process.env.TICKWIRE_FUZZ_SEED ?? 0x71c4);
 const RUNS = Number(process.env.TICKWIRE_FUZZ_RUNS ?? 300);
@@ -150,30 +151,11 @@ const RING_CAPACITY = 8192;
 const HANG_MS = 500;
 const MODULE = await compileCore();
 
-const ALL_CODES = [
-  "TRUNCATED", "VERSION", "KIND", "LENGTH", "PRICE", "PRECISION", "DECIMALS", "EXCHANGE", "SYMBOL", "TABLE_FULL",
-  "OUTPUT_FULL", "BROKER", "ARGUMENT", "REGION", "HANDLE", "MEMORY", "TIMEOUT", "GIVEN_UP", "FAILED", "DETACHED",
-] as const satisfies readonly TickwireErrorCode[];
-// Compile-time: every TickwireErrorCode is listed (a new code must be added above).
-const _everyCode: Exclude<TickwireErrorCode, (typeof ALL_CODES)[number]> extends never ? true : never = true;
-void _everyCode;
-const CODES: ReadonlySet<string> = new Set(ALL_CODES);
+
 
 // ───────────────────────────── hostile values ─────────────────────────────
 
-/** The error a callback we hand to the API throws: propagating it is the documented behaviour. */
-class Sentinel extends Error {
-  constructor() {
-    super("sentinel thrown by a fuzz callback");
-  }
-}
 
-const evil = {
-  toString(): string { throw new Error("evil toString called"); },
-  valueOf(): number { throw new Error("evil valueOf called"); },
-  [Symbol.toPrimitive](): never { throw new Error("evil toPrimitive called"); },
-  [fc.toStringMethod]: () => "evil{toString,valueOf,toPrimitive throw}",
-};
 const aFunction = Object.assign(() => 64, { [fc.toStringMethod]: () => "() => 64" });
 const aSymbol = Symbol("hostile");
 

@@ -1,0 +1,29 @@
+// What every fuzz test of the public API shares: the error codes a TickwireError may carry (checked
+// complete at compile time), the sentinel a callback we hand the API throws, and hostile values.
+import fc from "fast-check";
+import type { TickwireErrorCode } from "../../src/errors.js";
+
+export const ALL_CODES = [
+  "TRUNCATED", "VERSION", "KIND", "LENGTH", "PRICE", "PRECISION", "DECIMALS", "EXCHANGE", "SYMBOL", "TABLE_FULL",
+  "OUTPUT_FULL", "BROKER", "ARGUMENT", "REGION", "HANDLE", "MEMORY", "TIMEOUT", "GIVEN_UP", "FAILED", "DETACHED",
+] as const satisfies readonly TickwireErrorCode[];
+// Compile-time: every TickwireErrorCode is listed (a new code must be added above).
+const _everyCode: Exclude<TickwireErrorCode, (typeof ALL_CODES)[number]> extends never ? true : never = true;
+void _everyCode;
+/** Every TickwireErrorCode. */
+export const CODES: ReadonlySet<string> = new Set(ALL_CODES);
+
+/** The error a callback we hand to the API throws: propagating it is the documented behaviour. */
+export class Sentinel extends Error {
+  constructor() {
+    super("sentinel thrown by a fuzz callback");
+  }
+}
+
+/** An object whose every conversion to a primitive throws: a call must refuse it without converting it. */
+export const evil = {
+  toString(): string { throw new Error("evil toString called"); },
+  valueOf(): number { throw new Error("evil valueOf called"); },
+  [Symbol.toPrimitive](): never { throw new Error("evil toPrimitive called"); },
+  [fc.toStringMethod]: () => "evil{toString,valueOf,toPrimitive throw}",
+};
