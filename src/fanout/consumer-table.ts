@@ -18,8 +18,8 @@
 //     then cursors (128 bytes a ring), poll copies (READER_COPY_BYTES a ring), the queue.
 import { TickwireError } from "../errors.js";
 import { TickwireMemory } from "../memory/shared-memory.js";
-import { READER_COPY_BYTES, type ReaderAreas } from "../rings/ring.js";
-import { checkInstance, checkInt, describe } from "../validate.js";
+import { READER_COPY_BYTES, trustedReaderAreas, type ReaderAreas } from "../rings/ring.js";
+import { checkInstance, checkInt, checkObject, describe } from "../validate.js";
 
 export const CONSUMER_TABLE_MAGIC = 0x4c425443; // "CTBL"
 const H_SLOTS = 4;
@@ -59,6 +59,13 @@ export interface SlotAreas {
 
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
 
+// Limits of a table's shape (create and attach check them; attach also checks a header against them).
+const MAX_SLOTS = 256;
+const MAX_RINGS = 256;
+const MIN_QUEUE_BYTES = 4096;
+const MAX_QUEUE_BYTES = 1 << 28;
+const MAX_DETACH_AFTER_MS = 3_600_000;
+
 /** Slots for in-process consumers in shared memory; see the file's head for the layout. */
 export class ConsumerTable {
   readonly slots: number;
@@ -82,14 +89,18 @@ export class ConsumerTable {
 
   /** Bytes a table of `slots` slots over `rings` rings with queues of `queueBytes` takes. */
   static bytesFor(slots: number, rings: number, queueBytes: number): number {
+    checkInt(slots, 0, MAX_SLOTS, "ConsumerTable.bytesFor: slots");
+    checkInt(rings, 1, MAX_RINGS, "ConsumerTable.bytesFor: rings");
+    checkInt(queueBytes, MIN_QUEUE_BYTES, MAX_QUEUE_BYTES, "ConsumerTable.bytesFor: queueBytes");
     return HEADER_BYTES + slots * slotBytesFor(rings, queueBytes) + 128;
   }
 
   static create(mem: TickwireMemory, options: { slots: number; rings: number; queueBytes: number }): ConsumerTable {
     checkInstance(mem, TickwireMemory, "ConsumerTable.create: mem");
-    const slots = checkInt(options?.slots, 0, 256, "ConsumerTable.create: slots");
-    const rings = checkInt(options?.rings, 1, 256, "ConsumerTable.create: rings");
-    const queueBytes = checkInt(options?.queueBytes, 4096, 1 << 28, "ConsumerTable.create: queueBytes");
+    checkObject(options, "ConsumerTable.create: options");
+    const slots = checkInt(options.slots, 0, MAX_SLOTS, "ConsumerTable.create: slots");
+    const rings = checkInt(options.rings, 1, MAX_RINGS, "ConsumerTable.create: rings");
+    const queueBytes = checkInt(options.queueBytes, MIN_QUEUE_BYTES, MAX_QUEUE_BYTES, "ConsumerTable.create: queueBytes");
     const slotBytes = slotBytesFor(rings, queueBytes);
     const offset = mem.reserve(HEADER_BYTES + slots * slotBytes, 128);
     const u32 = mem.u32;
@@ -108,18 +119,27 @@ export class ConsumerTable {
       throw new TickwireError("HANDLE", `ConsumerTable.attach: no consumer table at offset ${describe(offset)}`);
     }
     const table = new ConsumerTable(mem, offset);
-    if (offset + HEADER_BYTES + table.slots * table.slotBytes > mem.byteLength) throw new TickwireError("HANDLE", `ConsumerTable.attach: the table at ${offset} runs past the memory`);
+    // Every slot and gate offset is worked out from the header: it must be a shape create makes,
+    // lying inside the memory; one laid out in memory the caller owns (written there by hand) must lie wholly in it.
+    const { slots, rings, slotBytes, queueBytes } = table;
+    const bytes = HEADER_BYTES + slots * slotBytes;
+    if (slots > MAX_SLOTS || rings < 1 || rings > MAX_RINGS || queueBytes < MIN_QUEUE_BYTES || queueBytes > MAX_QUEUE_BYTES
+      || slotBytes !== slotBytesFor(rings, queueBytes) || offset + bytes > mem.byteLength || (mem.owns(offset, 64) && !mem.owns(offset, bytes))) {
+      throw new TickwireError("HANDLE", `ConsumerTable.attach: the table at offset ${offset} is corrupt (${slots} slots of ${slotBytes} bytes over ${rings} rings, queues of ${queueBytes} bytes) or runs past its region`);
+    }
     return table;
   }
 
   /** Takes a free (or closed) slot for a consumer: RESERVED, its counts zeroed. Returns the slot, or -1 when all are taken. */
   reserve(policy: ConsumerPolicy, detachAfterMs: number): number {
+    if (typeof policy !== "string" || !Object.hasOwn(POLICY_CODES, policy)) throw new TickwireError("ARGUMENT", `ConsumerTable.reserve: policy must be block, conflate or drop-oldest, got ${describe(policy)}`);
+    checkInt(detachAfterMs, 1, MAX_DETACH_AFTER_MS, "ConsumerTable.reserve: detachAfterMs");
     for (let s = 0; s < this.slots; s++) {
-      const at = this.stateIndex(s);
+      const at = (this.base(s) + SLOT_STATE) >>> 2;
       const state = Atomics.load(this.i32, at);
       if (state !== ConsumerState.FREE && state !== ConsumerState.CLOSED) continue;
       if (Atomics.compareExchange(this.i32, at, state, ConsumerState.RESERVED) !== state) continue;
-      const base = this.slotOffset(s);
+      const base = this.base(s);
       this.mem.u8.fill(0, base + 4, base + SLOT_GATES + this.rings * 16);
       this.mem.u32[(base + SLOT_POLICY) >>> 2] = POLICY_CODES[policy];
       this.f64[(base + SLOT_DETACH_AFTER) >>> 3] = detachAfterMs;
@@ -130,17 +150,20 @@ export class ConsumerTable {
 
   /** Offset of slot `s`. */
   slotOffset(s: number): number {
-    return this.offset + HEADER_BYTES + s * this.slotBytes;
+    return this.slotAt(s);
   }
 
   state(s: number): number {
-    return Atomics.load(this.i32, this.stateIndex(s));
+    return Atomics.load(this.i32, (this.slotAt(s) + SLOT_STATE) >>> 2);
   }
 
   /** Moves slot `s` from `from` to `to`; false when it was not in `from` (someone else moved it). Keeps activeBlock right. */
   transition(s: number, from: number, to: number): boolean {
-    if (Atomics.compareExchange(this.i32, this.stateIndex(s), from, to) !== from) return false;
-    if (this.policy(s) === "block") {
+    const at = (this.slotAt(s) + SLOT_STATE) >>> 2;
+    checkInt(from, ConsumerState.FREE, ConsumerState.CLOSED, "ConsumerTable.transition: from (a ConsumerState)");
+    checkInt(to, ConsumerState.FREE, ConsumerState.CLOSED, "ConsumerTable.transition: to (a ConsumerState)");
+    if (Atomics.compareExchange(this.i32, at, from, to) !== from) return false;
+    if (from !== to && this.policy(s) === "block") {
       if (to === ConsumerState.ACTIVE) Atomics.add(this.i32, (this.offset + CT_ACTIVE_BLOCK) >>> 2, 1);
       else if (from === ConsumerState.ACTIVE) Atomics.sub(this.i32, (this.offset + CT_ACTIVE_BLOCK) >>> 2, 1);
       this.wakeWriters();
@@ -149,28 +172,32 @@ export class ConsumerTable {
   }
 
   policy(s: number): ConsumerPolicy {
-    return POLICY_NAMES[this.mem.u32[(this.slotOffset(s) + SLOT_POLICY) >>> 2]!] ?? "block";
+    return POLICY_NAMES[this.mem.u32[(this.slotAt(s) + SLOT_POLICY) >>> 2]!] ?? "block";
   }
 
   detachAfterMs(s: number): number {
-    return this.f64[(this.slotOffset(s) + SLOT_DETACH_AFTER) >>> 3]!;
+    return this.f64[(this.slotAt(s) + SLOT_DETACH_AFTER) >>> 3]!;
   }
 
   stat(s: number, name: ConsumerStatName): number {
-    return this.f64[(this.slotOffset(s) + SLOT_STAT[name]) >>> 3]!;
+    return this.f64[(this.slotAt(s) + statOffset(name)) >>> 3]!;
   }
 
   setStat(s: number, name: ConsumerStatName, v: number): void {
-    this.f64[(this.slotOffset(s) + SLOT_STAT[name]) >>> 3] = v;
+    const at = this.slotAt(s) + statOffset(name);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new TickwireError("ARGUMENT", `ConsumerTable.setStat: ${name} must be a finite number, got ${describe(v)}`);
+    this.f64[at >>> 3] = v;
   }
 
   /** block: the ring position slot `s` has copied ring `r` out to. */
   gate(s: number, r: number): number {
-    return Number(Atomics.load(this.u64, (this.slotOffset(s) + SLOT_GATES + r * 8) >>> 3));
+    return Number(Atomics.load(this.u64, (this.slotAt(s) + SLOT_GATES + this.ringAt(r) * 8) >>> 3));
   }
 
   setGate(s: number, r: number, position: number): void {
-    Atomics.store(this.u64, (this.slotOffset(s) + SLOT_GATES + r * 8) >>> 3, BigInt(position));
+    const at = this.slotAt(s) + SLOT_GATES + this.ringAt(r) * 8;
+    checkInt(position, 0, Number.MAX_SAFE_INTEGER, "ConsumerTable.setGate: position");
+    Atomics.store(this.u64, at >>> 3, BigInt(position));
   }
 
   /** Wakes writers waiting on a gate (after a gate moved, or a consumer left). */
@@ -182,11 +209,13 @@ export class ConsumerTable {
 
   /** When a writer of ring `r` began waiting on slot `s` (ms since the epoch), 0 when none waits. */
   holdingSince(s: number, r: number): number {
-    return this.f64[(this.slotOffset(s) + SLOT_GATES + this.rings * 8 + r * 8) >>> 3]!;
+    return this.f64[(this.slotAt(s) + SLOT_GATES + this.rings * 8 + this.ringAt(r) * 8) >>> 3]!;
   }
 
   setHoldingSince(s: number, r: number, ms: number): void {
-    this.f64[(this.slotOffset(s) + SLOT_GATES + this.rings * 8 + r * 8) >>> 3] = ms;
+    const at = this.slotAt(s) + SLOT_GATES + this.rings * 8 + this.ringAt(r) * 8;
+    if (typeof ms !== "number" || !(ms >= 0) || ms === Infinity) throw new TickwireError("ARGUMENT", `ConsumerTable.setHoldingSince: ms must be a finite number from 0, got ${describe(ms)}`);
+    this.f64[at >>> 3] = ms;
   }
 
   /** Block consumers attached now. */
@@ -196,17 +225,44 @@ export class ConsumerTable {
 
   /** The memory slot `s` reads with. */
   areas(s: number): SlotAreas {
-    const base = this.slotOffset(s);
+    const base = this.slotAt(s);
     const cursors = align(base + SLOT_GATES + this.rings * 16, 128);
     const copies = cursors + this.rings * 128;
-    const readers = Array.from({ length: this.rings }, (_, r) => ({ cursor: cursors + r * 128, copy: copies + r * READER_COPY_BYTES, copyBytes: READER_COPY_BYTES }));
+    const readers = Array.from({ length: this.rings }, (_, r) => trustedReaderAreas({ cursor: cursors + r * 128, copy: copies + r * READER_COPY_BYTES, copyBytes: READER_COPY_BYTES }));
     return { readers, queue: copies + this.rings * READER_COPY_BYTES, queueBytes: this.queueBytes };
   }
 
-  private stateIndex(s: number): number {
-    if (!Number.isInteger(s) || s < 0 || s >= this.slots) throw new TickwireError("ARGUMENT", `ConsumerTable: slot must be an integer from 0 to ${this.slots - 1}, got ${describe(s)}`);
-    return (this.slotOffset(s) + SLOT_STATE) >>> 2;
+  // Offset of slot `s`, unchecked: for loops over 0..slots-1.
+  private base(s: number): number {
+    return this.offset + HEADER_BYTES + s * this.slotBytes;
   }
+
+  // Offset of slot `s`, checked: every method that takes a slot goes through here (a slot out of range would name memory outside the table).
+  private slotAt(s: number): number {
+    if (typeof s !== "number" || !Number.isInteger(s) || s < 0 || s >= this.slots) badSlot(s, this.slots);
+    return this.offset + HEADER_BYTES + s * this.slotBytes;
+  }
+
+  // `r` as a ring index, checked (a gate or holdingSince of a ring out of range lies outside the slot's arrays).
+  private ringAt(r: number): number {
+    if (typeof r !== "number" || !Number.isInteger(r) || r < 0 || r >= this.rings) badRing(r, this.rings);
+    return r;
+  }
+}
+
+function badSlot(s: unknown, slots: number): never {
+  throw new TickwireError("ARGUMENT", `ConsumerTable: slot must be an integer from 0 to ${slots - 1}, got ${describe(s)}`);
+}
+
+function badRing(r: unknown, rings: number): never {
+  throw new TickwireError("ARGUMENT", `ConsumerTable: ring must be an integer from 0 to ${rings - 1}, got ${describe(r)}`);
+}
+
+// A count's offset in a slot; a name that is not one of SLOT_STAT's (an inherited property such as "toString" included) is refused.
+function statOffset(name: ConsumerStatName): number {
+  const off = typeof name === "string" ? (SLOT_STAT as Record<string, unknown>)[name] : undefined;
+  if (typeof off !== "number") throw new TickwireError("ARGUMENT", `ConsumerTable: stat name must be one of ${Object.keys(SLOT_STAT).join(", ")}, got ${describe(name)}`);
+  return off;
 }
 
 function slotBytesFor(rings: number, queueBytes: number): number {

@@ -143,9 +143,9 @@ export class Consumer {
   private readonly idleWaitMs: number;
   private readonly onError: ((error: unknown, batch: TickBatch) => void) | undefined;
   private readonly metrics: SystemMetrics | undefined;
-  private readonly probe: LoopDelayProbe | undefined;
+  private readonly probe: LoopDelayProbe | undefined = undefined;
   private readonly symbols: SymbolTable;
-  private readonly cache: LastValueCache;
+  private readonly cacheOffset: number;
   private decoder: RecordDecoder | undefined;
   private size: number;
   private lostSeen: number[];
@@ -161,10 +161,14 @@ export class Consumer {
     if (this.table.state(this.slot) !== ConsumerState.RESERVED) {
       throw new TickwireError("HANDLE", `Consumer: slot ${this.slot} is not waiting for a consumer (a handle opens once; make a new one with createConsumer)`);
     }
+    if (handle.policy !== this.table.policy(this.slot)) {
+      throw new TickwireError("HANDLE", `Consumer: the handle says ${handle.policy}, slot ${this.slot} was reserved as ${this.table.policy(this.slot)}`);
+    }
+    if (handle.rings.length !== this.table.rings) throw new TickwireError("HANDLE", `Consumer: the handle has ${handle.rings.length} rings, the consumer table ${this.table.rings}`);
     this.policy = handle.policy;
     this.name = handle.name;
-    this.symbols = SymbolTable.attach(mem, handle.symbols);
-    this.cache = LastValueCache.attach(mem, handle.cache);
+    this.symbols = attachedOnce(mem, "symbols", handle.symbols, SymbolTable.attach);
+    this.cacheOffset = handle.cache;
     this.slotBytes = recordBytes(handle.mode);
     const areas = this.table.areas(this.slot);
     this.queueAt = areas.queue;
@@ -196,12 +200,23 @@ export class Consumer {
     if (conflating && (handle.filter?.length ?? this.symbols.capacity) > this.capacity) {
       throw new TickwireError("ARGUMENT", `Consumer: a conflating consumer keeps one tick per symbol: ${handle.filter?.length ?? this.symbols.capacity} symbols do not fit its queue of ${this.capacity} (raise consumerQueueBytes or take fewer symbols)`);
     }
-    this.readers = handle.rings.map((h, r) => new RingReader(Ring.attach(mem, h), areas.readers[r]));
-    this.lostSeen = this.readers.map((r) => r.lost);
-    this.batch = new TickBatch(this, mem, this.slotBytes);
     this.metrics = handle.metrics ? SystemMetrics.attach(mem, handle.metrics) : undefined;
-    const threadSlot = this.metrics?.threads.claim("consumer", `consumer ${this.name}`, { from: this.table.rings }) ?? -1;
-    this.probe = threadSlot >= 0 ? new LoopDelayProbe(this.metrics!.threads, threadSlot) : undefined;
+    const rings = handle.rings.map((h) => Ring.attach(mem, h));
+    this.batch = new TickBatch(this, mem, this.slotBytes);
+    // Everything is checked: now join the rings and claim a gauge, undone if either fails.
+    const readers: RingReader[] = [];
+    let threadSlot = -1;
+    try {
+      for (let r = 0; r < rings.length; r++) readers.push(new RingReader(rings[r]!, areas.readers[r]));
+      threadSlot = this.metrics?.threads.claim("consumer", `consumer ${this.name}`, { from: this.table.rings }) ?? -1;
+      this.probe = threadSlot >= 0 ? new LoopDelayProbe(this.metrics!.threads, threadSlot) : undefined;
+    } catch (err) {
+      for (const reader of readers) reader.close();
+      if (threadSlot >= 0) this.metrics!.threads.release(threadSlot);
+      throw err;
+    }
+    this.readers = readers;
+    this.lostSeen = this.readers.map((r) => r.lost);
     // From here a block consumer's gates hold the writers: start them where the readers joined.
     for (let r = 0; r < this.readers.length; r++) this.table.setGate(this.slot, r, this.readers[r]!.position);
     this.table.setStat(this.slot, "batchSize", this.size);
@@ -406,17 +421,16 @@ export class Consumer {
       this.u16[dst >>> 1] = n;
       this.u8[dst + L.OFF_KIND] = n === L.LTP_BYTES ? L.KIND_LTP : L.KIND_QUOTE;
     } else if (n < this.slotBytes) {
-      const pad = dst + n;
-      this.u16[pad >>> 1] = this.slotBytes - n;
-      this.u8[pad + L.OFF_KIND] = L.KIND_PADDING;
+      padAfter(this.u8, this.u16, dst + n, this.slotBytes - n);
     }
   }
 
   // conflate, after a lap: the cache's latest value of every symbol taken, where newer than what was queued.
   private recoverFromCache(): void {
     const ids = this.filterIds ?? Array.from({ length: this.symbols.size }, (_, i) => i);
+    const cache = attachedOnce(this.mem, "cache", this.cacheOffset, (m, o) => LastValueCache.attach(m, o));
     for (const id of ids) {
-      const rec = this.cache.snapshot(id);
+      const rec = cache.snapshot(id);
       if (!rec) continue;
       const seq = rec[L.OFF_SEQ]! + rec[L.OFF_SEQ + 1]! * 256 + rec[L.OFF_SEQ + 2]! * 65536 + rec[L.OFF_SEQ + 3]! * 16777216
         + (rec[L.OFF_SEQ + 4]! + rec[L.OFF_SEQ + 5]! * 256 + rec[L.OFF_SEQ + 6]! * 65536 + rec[L.OFF_SEQ + 7]! * 16777216) * 4294967296;
@@ -432,8 +446,7 @@ export class Consumer {
         this.u16[dst >>> 1] = n;
         this.u8[dst + L.OFF_KIND] = n === L.LTP_BYTES ? L.KIND_LTP : L.KIND_QUOTE;
       } else if (n < this.slotBytes) {
-        this.u16[(dst + n) >>> 1] = this.slotBytes - n;
-        this.u8[dst + n + L.OFF_KIND] = L.KIND_PADDING;
+        padAfter(this.u8, this.u16, dst + n, this.slotBytes - n);
       }
       if (pending >= 0) {
         this.counts.conflated++;
@@ -502,6 +515,29 @@ export class Consumer {
   private async waitForTicks(): Promise<void> {
     await Promise.race(this.readers.map((r) => r.waitAsync(this.idleWaitMs)));
   }
+}
+
+/** A padding record of `bytes` at `at`: the rest of a queue slot, skipped by every reader of records. */
+function padAfter(u8: Uint8Array, u16: Uint16Array, at: number, bytes: number): void {
+  u16[at >>> 1] = bytes;
+  u8[at + L.OFF_KIND] = L.KIND_PADDING;
+  u8[at + L.OFF_VERSION] = L.FORMAT_VERSION;
+}
+
+// One SymbolTable / LastValueCache a thread per structure: attaching reserves scratch memory, so a
+// consumer opened again and again must not attach anew each time.
+const attachments = new WeakMap<TickwireMemory, Map<string, unknown>>();
+function attachedOnce<T>(mem: TickwireMemory, kind: string, offset: number, attach: (mem: TickwireMemory, offset: number) => T): T {
+  if (typeof offset !== "number" || !Number.isSafeInteger(offset)) return attach(mem, offset); // it names what is wrong
+  let byOffset = attachments.get(mem);
+  if (!byOffset) attachments.set(mem, (byOffset = new Map()));
+  const key = `${kind}@${offset}`;
+  let made = byOffset.get(key) as T | undefined;
+  if (made === undefined) {
+    made = attach(mem, offset);
+    byOffset.set(key, made);
+  }
+  return made;
 }
 
 function checkHandle(handle: ConsumerHandle): void {

@@ -4,6 +4,8 @@
 // detachAfterMs while it holds the writer is detached (counted, seen by the monitor), so a
 // consumer that stopped reading never wedges the feed.
 import { ConsumerState, ConsumerTable, CT_GATE_FUTEX } from "./consumer-table.js";
+import { TickwireError } from "../errors.js";
+import { checkInstance, checkInt, describe } from "../validate.js";
 
 /** Longest single park while waiting on a gate: the stop flag and detach deadlines are checked this often. */
 const PARK_MS = 1;
@@ -13,11 +15,24 @@ export class FanoutGate {
   private readonly lastMove: Float64Array;
   private readonly futex: number;
 
-  /** @param ring - the fan-out ring's index (its worker slot) */
+  /**
+   * @param ring - the fan-out ring's index (its worker slot)
+   * @param capacity - the fan-out ring's capacity, bytes
+   */
   constructor(private readonly table: ConsumerTable, private readonly ring: number, private readonly capacity: number) {
+    checkInstance(table, ConsumerTable, "FanoutGate: table");
+    checkInt(ring, 0, table.rings - 1, "FanoutGate: ring");
+    checkInt(capacity, 64, 2 ** 31, "FanoutGate: capacity");
     this.lastGate = new Float64Array(table.slots);
     this.lastMove = new Float64Array(table.slots);
     this.futex = (table.offset + CT_GATE_FUTEX) >>> 2;
+    // A predecessor that died while holding left its marks: this writer is not waiting on anyone yet.
+    this.clearMarks();
+  }
+
+  /** This ring's "holding since" marks, cleared: the writer waits on no one now. */
+  private clearMarks(): void {
+    for (let s = 0; s < this.table.slots; s++) if (this.table.holdingSince(s, this.ring) !== 0) this.table.setHoldingSince(s, this.ring, 0);
   }
 
   /**
@@ -26,6 +41,10 @@ export class FanoutGate {
    * `stopping()` says the writer must go on regardless. Free while no block consumer is attached.
    */
   waitForRoom(tail: number, bytes: number, stopping: () => boolean): void {
+    // Cheap checks (a publish calls this): a NaN tail or bytes would hold the writer until stopping() said go.
+    if (typeof tail !== "number" || !Number.isSafeInteger(tail) || tail < 0) badArgument("tail", tail, "an integer from 0");
+    if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 0 || bytes > this.capacity) badArgument("bytes", bytes, `an integer from 0 to the ring's ${this.capacity}`);
+    if (typeof stopping !== "function") badArgument("stopping", stopping, "a function");
     const t = this.table;
     if (t.activeBlock === 0) return;
     const limit = tail + 2 * bytes - this.capacity;
@@ -60,11 +79,22 @@ export class FanoutGate {
         holding = true;
       }
       if (!holding) return;
-      if (stopping()) {
-        for (let s = 0; s < t.slots; s++) if (t.holdingSince(s, this.ring) !== 0) t.setHoldingSince(s, this.ring, 0);
+      let stop: boolean;
+      try {
+        stop = stopping();
+      } catch (err) {
+        this.clearMarks();
+        throw err;
+      }
+      if (stop) {
+        this.clearMarks();
         return;
       }
       Atomics.wait(i32, this.futex, seen, PARK_MS);
     }
   }
+}
+
+function badArgument(what: string, v: unknown, must: string): never {
+  throw new TickwireError("ARGUMENT", `FanoutGate.waitForRoom: ${what} must be ${must}, got ${describe(v)}`);
 }

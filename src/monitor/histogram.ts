@@ -54,33 +54,33 @@ export class LatencyHistogram {
 
   private readonly singleWriter: boolean;
 
-  private constructor(private readonly mem: TickwireMemory, readonly offset: number, options: HistogramOptions | undefined) {
+  private constructor(private readonly mem: TickwireMemory, readonly offset: number, singleWriter: boolean) {
     this.core = mem.core;
-    const single = options?.singleWriter ?? false;
-    if (typeof single !== "boolean") throw new TickwireError("ARGUMENT", `LatencyHistogram: singleWriter must be true or false, got ${describe(single)}`);
-    this.singleWriter = single;
+    this.singleWriter = singleWriter;
   }
 
   /** Lays out an empty histogram in `mem` (221 248 bytes). */
   static create(mem: TickwireMemory, options?: HistogramOptions): LatencyHistogram {
     checkInstance(mem, TickwireMemory, "LatencyHistogram.create: mem");
+    const single = singleWriter(options, "LatencyHistogram.create"); // before reserving: a refusal takes no memory
     const offset = mem.reserve(H.HIST_BYTES, 64);
     const h = offset >>> 2;
     mem.u32[h + H.HIST_OFF_BUCKET_COUNT / 4] = H.HIST_BUCKET_COUNT;
     mem.u32[h + H.HIST_OFF_MIN / 4] = 0xffffffff; // min starts at 2^64 − 1: any value lowers it
     mem.u32[h + H.HIST_OFF_MIN / 4 + 1] = 0xffffffff;
     Atomics.store(mem.u32, h + H.HIST_OFF_MAGIC / 4, H.HIST_MAGIC);
-    return new LatencyHistogram(mem, offset, options);
+    return new LatencyHistogram(mem, offset, single);
   }
 
   /** Attaches to a histogram made by {@link LatencyHistogram.create}, e.g. in a worker given its offset. */
   static attach(mem: TickwireMemory, offset: number, options?: HistogramOptions): LatencyHistogram {
     checkInstance(mem, TickwireMemory, "LatencyHistogram.attach: mem");
+    const single = singleWriter(options, "LatencyHistogram.attach");
     if (!Number.isInteger(offset) || offset < mem.base || (offset & 63) !== 0 || offset + H.HIST_BYTES > mem.byteLength
       || Atomics.load(mem.u32, offset >>> 2) !== H.HIST_MAGIC || mem.u32[(offset + H.HIST_OFF_BUCKET_COUNT) >>> 2] !== H.HIST_BUCKET_COUNT) {
       throw new TickwireError("HANDLE", `LatencyHistogram.attach: no latency histogram at offset ${describe(offset)}`);
     }
-    return new LatencyHistogram(mem, offset, options);
+    return new LatencyHistogram(mem, offset, single);
   }
 
   /** Records one value: a non-negative integer number of ns. */
@@ -196,6 +196,8 @@ export class LatencyHistogram {
     if (!(into instanceof Float64Array) || into.length < H.HIST_COUNTS_LEN) {
       throw new TickwireError("ARGUMENT", `LatencyHistogram.readCounts: into must be a Float64Array of at least ${H.HIST_COUNTS_LEN}, got ${describe(into)}`);
     }
+    // Over the shared memory, only a region the caller owns may be written.
+    if (into.buffer === this.mem.buffer) this.mem.checkOwned(into.byteOffset, H.HIST_COUNTS_LEN * 8, 8, "LatencyHistogram.readCounts: into");
     const u32 = this.mem.u32;
     const counts = (this.offset + H.HIST_COUNTS) >>> 2;
     for (let i = 0; i < H.HIST_COUNTS_LEN; i++) into[i] = u32[counts + 2 * i]! + u32[counts + 2 * i + 1]! * TWO_32;
@@ -211,6 +213,14 @@ export class LatencyHistogram {
       if (Atomics.load(this.mem.u32, i + 1) === hi) return hi * TWO_32 + lo;
     }
   }
+}
+
+function singleWriter(options: unknown, what: string): boolean {
+  if (options === undefined) return false;
+  if (typeof options !== "object" || options === null) throw new TickwireError("ARGUMENT", `${what}: options must be an object, got ${describe(options)}`);
+  const single = (options as HistogramOptions).singleWriter ?? false;
+  if (typeof single !== "boolean") throw new TickwireError("ARGUMENT", `${what}: options.singleWriter must be true or false, got ${describe(single)}`);
+  return single;
 }
 
 function badValue(v: unknown, what: string, index?: number): never {

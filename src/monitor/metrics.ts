@@ -10,7 +10,7 @@ import { LatencyHistogram } from "./histogram.js";
 import { ThreadGauges } from "./threads.js";
 import { HIST_BYTES, COUNTERS_HEADER_BYTES } from "./layout.js";
 import type { LatencyStage } from "./sample.js";
-import { checkInstance, checkObject } from "../validate.js";
+import { checkInstance, checkInt, checkObject } from "../validate.js";
 
 /** Where a {@link SystemMetrics}' parts are: plain data, postMessage-able. */
 export interface MetricsHandle {
@@ -30,6 +30,7 @@ export class SystemMetrics {
 
   /** Bytes the metrics take with `threadSlots` thread gauges (alignment included). */
   static bytesFor(threadSlots: number): number {
+    checkInt(threadSlots, 1, 4096, "SystemMetrics.bytesFor: threadSlots");
     return COUNTERS_HEADER_BYTES + METRIC_COUNTER_NAMES.length * 8 + 64 + LATENCY_STAGES.length * (HIST_BYTES + 64) + ThreadGauges.bytesFor(threadSlots) + 64;
   }
 

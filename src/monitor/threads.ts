@@ -10,7 +10,7 @@
 //                   24 f64 delay max (ns, last window)  32 u8 name length  33..63 name (ASCII)
 import { TickwireError } from "../errors.js";
 import { TickwireMemory } from "../memory/shared-memory.js";
-import { checkInstance, checkInt, checkString, describe } from "../validate.js";
+import { checkInstance, checkInt, checkOptions, checkString, describe } from "../validate.js";
 
 const MAGIC = 0x47524854; // "THRG"
 const HEADER_BYTES = 64;
@@ -24,6 +24,7 @@ const NAME_MAX = 31;
 /** Delay figures are published once a window. */
 const WINDOW_MS = 1000;
 const KINDS = ["", "main", "partition", "consumer"] as const;
+const MAX_SLOTS = 4096;
 
 /** A thread's kind. */
 export type ThreadKind = "main" | "partition" | "consumer";
@@ -46,12 +47,13 @@ export class ThreadGauges {
   }
 
   static bytesFor(slots: number): number {
+    checkInt(slots, 1, MAX_SLOTS, "ThreadGauges.bytesFor: slots");
     return HEADER_BYTES + slots * SLOT_BYTES;
   }
 
   static create(mem: TickwireMemory, slots: number): ThreadGauges {
     checkInstance(mem, TickwireMemory, "ThreadGauges.create: mem");
-    checkInt(slots, 1, 4096, "ThreadGauges.create: slots");
+    checkInt(slots, 1, MAX_SLOTS, "ThreadGauges.create: slots");
     const offset = mem.reserve(ThreadGauges.bytesFor(slots), 64);
     mem.u32[(offset + 4) >>> 2] = slots;
     Atomics.store(mem.u32, offset >>> 2, MAGIC);
@@ -62,6 +64,13 @@ export class ThreadGauges {
     checkInstance(mem, TickwireMemory, "ThreadGauges.attach: mem");
     if (!Number.isInteger(offset) || offset < mem.base || offset % 64 !== 0 || offset + HEADER_BYTES > mem.byteLength || Atomics.load(mem.u32, offset >>> 2) !== MAGIC) {
       throw new TickwireError("HANDLE", `ThreadGauges.attach: no thread gauges at offset ${describe(offset)}`);
+    }
+    // Slot offsets are worked out from the header's count: a count create never writes, or gauges
+    // running past the memory (or, laid out by hand in memory the caller owns, past it), are refused.
+    const slots = mem.u32[(offset + 4) >>> 2]!;
+    const bytes = HEADER_BYTES + slots * SLOT_BYTES;
+    if (slots < 1 || slots > MAX_SLOTS || offset + bytes > mem.byteLength || (mem.owns(offset, 64) && !mem.owns(offset, bytes))) {
+      throw new TickwireError("HANDLE", `ThreadGauges.attach: the gauges at offset ${offset} are corrupt (${slots} slots) or run past their region`);
     }
     return new ThreadGauges(mem, offset);
   }
@@ -74,15 +83,16 @@ export class ThreadGauges {
     const k = KINDS.indexOf(kind);
     if (k <= 0) throw new TickwireError("ARGUMENT", `ThreadGauges.claim: kind must be main, partition or consumer, got ${describe(kind)}`);
     checkString(name, "ThreadGauges.claim: name");
+    const o = checkOptions<{ slot?: number; from?: number }>(options, "ThreadGauges.claim: options");
     const i32 = this.mem.i32;
-    const fixed = options.slot;
+    const fixed = o.slot;
     let slot = -1;
     if (fixed !== undefined) {
       checkInt(fixed, 0, this.slots - 1, "ThreadGauges.claim: slot");
       Atomics.store(i32, this.at(fixed) >>> 2, 1);
       slot = fixed;
     } else {
-      for (let s = checkInt(options.from ?? 0, 0, this.slots, "ThreadGauges.claim: from"); s < this.slots; s++) {
+      for (let s = checkInt(o.from ?? 0, 0, this.slots, "ThreadGauges.claim: from"); s < this.slots; s++) {
         if (Atomics.compareExchange(i32, this.at(s) >>> 2, 0, 1) === 0) {
           slot = s;
           break;
@@ -107,12 +117,18 @@ export class ThreadGauges {
 
   /** A heartbeat now. */
   beat(slot: number, nowMs = Date.now()): void {
-    this.mem.f64[(this.at(slot) + OFF_HEARTBEAT) >>> 3] = nowMs;
+    const at = this.checkedAt(slot, "beat");
+    checkTime(nowMs, "ThreadGauges.beat: nowMs");
+    this.mem.f64[(at + OFF_HEARTBEAT) >>> 3] = nowMs;
   }
 
   /** A heartbeat and the last window's delay figures. */
   report(slot: number, p99Ns: number, maxNs: number, nowMs = Date.now()): void {
-    const f = (this.at(slot)) >>> 3;
+    const at = this.checkedAt(slot, "report");
+    checkTime(p99Ns, "ThreadGauges.report: p99Ns");
+    checkTime(maxNs, "ThreadGauges.report: maxNs");
+    checkTime(nowMs, "ThreadGauges.report: nowMs");
+    const f = at >>> 3;
     this.mem.f64[f + OFF_P99 / 8] = p99Ns;
     this.mem.f64[f + OFF_MAX / 8] = maxNs;
     this.mem.f64[f + OFF_HEARTBEAT / 8] = nowMs;
@@ -139,6 +155,19 @@ export class ThreadGauges {
   private at(slot: number): number {
     return this.offset + HEADER_BYTES + slot * SLOT_BYTES;
   }
+
+  // Slot `slot`'s offset, checked: a slot out of range names memory outside the gauges.
+  private checkedAt(slot: number, op: string): number {
+    if (typeof slot !== "number" || !Number.isInteger(slot) || slot < 0 || slot >= this.slots) {
+      throw new TickwireError("ARGUMENT", `ThreadGauges.${op}: slot must be an integer from 0 to ${this.slots - 1}, got ${describe(slot)}`);
+    }
+    return this.at(slot);
+  }
+}
+
+/** `v` as a finite number from 0 (a time or a delay). */
+function checkTime(v: unknown, what: string): void {
+  if (typeof v !== "number" || !(v >= 0) || v === Infinity) throw new TickwireError("ARGUMENT", `${what} must be a finite number from 0, got ${describe(v)}`);
 }
 
 /** Delays of one window, then their p99 and max. */
@@ -180,6 +209,8 @@ export class LoopDelayProbe {
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly gauges: ThreadGauges, private readonly slot: number, resolutionMs = 20) {
+    checkInstance(gauges, ThreadGauges, "LoopDelayProbe: gauges");
+    checkInt(slot, 0, gauges.slots - 1, "LoopDelayProbe: slot");
     checkInt(resolutionMs, 1, 10_000, "LoopDelayProbe: resolutionMs");
     let expected = performance.now() + resolutionMs;
     this.timer = setInterval(() => {
@@ -208,7 +239,10 @@ export class StepProbe {
   private readonly window = new DelayWindow();
   private busySince = -1;
 
-  constructor(private readonly gauges: ThreadGauges, private readonly slot: number) {}
+  constructor(private readonly gauges: ThreadGauges, private readonly slot: number) {
+    checkInstance(gauges, ThreadGauges, "StepProbe: gauges");
+    checkInt(slot, 0, gauges.slots - 1, "StepProbe: slot");
+  }
 
   busy(): void {
     this.busySince = performance.now();

@@ -294,6 +294,15 @@ export interface ReaderAreas {
   readonly copyBytes: number;
 }
 
+// Areas tickwire laid out for readers itself (a consumer slot's): any others must be memory the caller owns.
+const TRUSTED_AREAS = new WeakSet<ReaderAreas>();
+
+/** Marks areas tickwire reserved for a reader (a consumer slot's). @internal */
+export function trustedReaderAreas(areas: ReaderAreas): ReaderAreas {
+  TRUSTED_AREAS.add(Object.freeze(areas));
+  return areas;
+}
+
 /** Bytes a broadcast reader's poll copy takes: the most one poll hands over. */
 export const READER_COPY_BYTES = 64 * 1024;
 
@@ -327,9 +336,11 @@ export class RingReader {
     checkInstance(ring, Ring, "RingReader: ring");
     if (areas !== undefined) {
       checkObject(areas, "RingReader: areas");
-      ring.mem.checkInside(areas.cursor, R.CURSOR_BYTES, 128, "RingReader: areas.cursor");
+      // A reader writes its cursor and copy: into memory the caller owns, or a consumer slot's.
+      const check = TRUSTED_AREAS.has(areas) ? ring.mem.checkInside.bind(ring.mem) : ring.mem.checkOwned.bind(ring.mem);
+      check(areas.cursor, R.CURSOR_BYTES, 128, "RingReader: areas.cursor");
       checkInt(areas.copyBytes, SLOT_BYTES, POLL_COPY_BYTES, "RingReader: areas.copyBytes");
-      ring.mem.checkInside(areas.copy, areas.copyBytes, 64, "RingReader: areas.copy");
+      check(areas.copy, areas.copyBytes, 64, "RingReader: areas.copy");
       this.copy = areas.copy;
       this.copyBytes = Math.min(areas.copyBytes, ring.capacity);
     }

@@ -329,7 +329,7 @@ export class TickwireSystem {
   /** Subscribes the application itself (in process): ticks come to onTick/ticks(). */
   subscribe(instruments: readonly { exchange: string; symbol: string }[], mode: Mode = 2): Promise<SubscriptionResult[]> {
     const adapter = this.running("subscribe");
-    if (!Array.isArray(instruments)) throw new TickwireError("ARGUMENT", `subscribe: instruments must be an array of { exchange, symbol }, got ${describe(instruments)}`);
+    checkInstruments(instruments, "subscribe");
     checkInt(mode, 1, 3, "subscribe: mode (1 LTP, 2 Quote, 3 Depth)");
     return adapter.subscribe(instruments.map((i) => ({ exchange: i.exchange as ExchangeName, symbol: i.symbol, mode })), APP_CLIENT);
   }
@@ -337,6 +337,8 @@ export class TickwireSystem {
   /** Drops the application's subscriptions to `instruments` at `mode`. */
   unsubscribe(instruments: readonly { exchange: string; symbol: string }[], mode: Mode = 2): Promise<SubscriptionResult[]> {
     const adapter = this.running("unsubscribe");
+    checkInstruments(instruments, "unsubscribe");
+    checkInt(mode, 1, 3, "unsubscribe: mode (1 LTP, 2 Quote, 3 Depth)");
     return adapter.unsubscribe(instruments.map((i) => ({ exchange: i.exchange as ExchangeName, symbol: i.symbol, mode })), APP_CLIENT);
   }
 
@@ -417,7 +419,7 @@ export class TickwireSystem {
     const detachAfterMs = checkInt(o.detachAfterMs ?? 2000, 1, 3_600_000, "createConsumer: detachAfterMs");
     if (o.name !== undefined && (typeof o.name !== "string" || o.name.length === 0 || o.name.length > 64)) throw new TickwireError("ARGUMENT", `createConsumer: name must be a string of 1 to 64 characters, got ${describe(o.name)}`);
     const instruments = o.instruments;
-    if (instruments !== "all" && !Array.isArray(instruments)) throw new TickwireError("ARGUMENT", `createConsumer: instruments must be an array of { exchange, symbol } or "all", got ${describe(instruments)}`);
+    if (instruments !== "all") checkInstruments(instruments, "createConsumer", ` or "all"`);
     const table = p.consumers;
     if (!table) throw new TickwireError("ARGUMENT", "createConsumer: the processor has no consumer slots (processor.consumerSlots is 0)");
     await this.releaseClosedConsumers();
@@ -494,6 +496,17 @@ export class TickwireSystem {
   private running(op: string): ClientAwareAdapter {
     if (this.state !== "running" || !this.adapter) throw new TickwireError("ARGUMENT", `${op}: the system is not running`);
     return this.adapter;
+  }
+}
+
+/** Checks a list of { exchange, symbol } (the adapter judges the names themselves). */
+function checkInstruments(v: unknown, op: string, or = ""): asserts v is readonly { exchange: string; symbol: string }[] {
+  if (!Array.isArray(v)) throw new TickwireError("ARGUMENT", `${op}: instruments must be an array of { exchange, symbol }${or}, got ${describe(v)}`);
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i] as { exchange?: unknown; symbol?: unknown } | null;
+    if (typeof x !== "object" || x === null || typeof x.exchange !== "string" || typeof x.symbol !== "string") {
+      throw new TickwireError("ARGUMENT", `${op}: instruments[${i}] must be { exchange: string, symbol: string }, got ${describe(x)}`);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // What every fuzz test of the public API shares: the error codes a TickwireError may carry (checked
 // complete at compile time), the sentinel a callback we hand the API throws, and hostile values.
 import fc from "fast-check";
+import * as assert from "uvu/assert";
 import type { TickwireErrorCode } from "../../src/errors.js";
 
 export const ALL_CODES = [
@@ -27,3 +28,9 @@ export const evil = {
   [Symbol.toPrimitive](): never { throw new Error("evil toPrimitive called"); },
   [fc.toStringMethod]: () => "evil{toString,valueOf,toPrimitive throw}",
 };
+
+/** After a fuzz run: every entry point was called, and each succeeded at least once (a fuzz that only ever sees refusals tests nothing). */
+export function assertEveryEntryPoint(names: readonly string[], outcomes: ReadonlyMap<string, { has(outcome: string): boolean }>): void {
+  assert.equal(names.filter((n) => !outcomes.has(n)), [], "every entry point was called");
+  assert.equal(names.filter((n) => !outcomes.get(n)?.has("ok")), [], "every entry point succeeded at least once");
+}
