@@ -286,7 +286,7 @@ test("staleness: evaluated while connected only; no tick yet (Infinity) counts a
   const age = (v: number, connected = true) => (w: World) => { w.lastTickAgeMs = v; w.connected = connected; };
   assert.equal([r.step(age(Infinity, false)), r.step(age(Infinity, false)), r.step(age(Infinity, false))], [[], [], []]);
   assert.equal([r.step(age(Infinity)), r.step(age(Infinity))], [[], ["raised staleness warning"]]);
-  assert.is(r.events[0]!.alert.message, "no tick since the feed connected (limit 5000 ms)");
+  assert.is(r.events[0]!.alert.message, "no tick since something was subscribed (limit 5000 ms)");
   assert.is(r.events[0]!.alert.value, Infinity);
   assert.equal([r.step(age(10)), r.step(age(10)), r.step(age(10))], [[], [], ["cleared staleness warning"]]);
   assert.is(r.events.at(-1)!.alert.message, "last tick 10 ms ago < 5000 ms");

@@ -77,7 +77,7 @@ test("block: a slow consumer in a worker gets every tick, in order per symbol, e
   const { system, source } = await world();
   const group = new WorkerGroup();
   try {
-    const handle = await system.createConsumer({ instruments: "all", mode: 1, policy: "block", name: "recorder", detachAfterMs: 5000 });
+    const handle = await system.createConsumer({ instruments: "all", mode: 1, policy: "block", name: "recorder", detachAfterMs: 4000 });
     const c = await consumerWorker(group, handle, "slow", { maxBatch: 64 }, { delayMs: 4 });
     let held = 0;
     const watch = setInterval(() => {
@@ -283,13 +283,42 @@ test("bad input: createConsumer and Consumer.open refuse what they cannot honour
     const consumer = Consumer.open(mem, handle);
     throwsCode(() => Consumer.open(mem, handle), "HANDLE");
     throwsCode(() => Consumer.open(mem, { ...handle, policy: "x" as "block" }), "HANDLE");
-    const more = [await system.createConsumer({ instruments: "all" }), await system.createConsumer({ instruments: "all" })];
-    await system.createConsumer({ instruments: "all" });
-    await rejectsCode(system.createConsumer({ instruments: "all" }), "ARGUMENT", /all 4 consumer slots are taken/);
+    // "all" at mode 2 under conflate needs a queue slot per symbol: 1024 do not fit 128 KiB of 192-byte ticks.
+    await rejectsCode(system.createConsumer({ instruments: "all" }), "ARGUMENT", /1024 symbols do not fit its queue of 682/);
+    await rejectsCode(system.createConsumer({ instruments: "all", detachAfterMs: 5000, policy: "block", mode: 1 }), "ARGUMENT", /below processor\.claimTimeoutMs/);
+    const more = [await system.createConsumer({ instruments: "all", mode: 1 }), await system.createConsumer({ instruments: "all", mode: 1 })];
+    await system.createConsumer({ instruments: "all", mode: 1 });
+    await rejectsCode(system.createConsumer({ instruments: "all", mode: 1 }), "ARGUMENT", /all 4 consumer slots are taken/);
     consumer.close();
     const again = await system.createConsumer({ instruments: "all", mode: 1 });
     assert.is(again.slot, handle.slot, "a closed consumer's slot is taken again");
     void more;
+  } finally {
+    await system.stop();
+  }
+});
+
+test("a block consumer refuses queueLimit (it dropped ticks: block must not); two opens of one handle: one consumer, the other HANDLE; stop() ends a consumer's loop", async () => {
+  const { system, source } = await world();
+  try {
+    const mem = system.parallelProcessor!.mem;
+    const block = await system.createConsumer({ instruments: "all", mode: 1, policy: "block" });
+    throwsCode(() => Consumer.open(mem, block, { queueLimit: 100 }), "ARGUMENT", /queueLimit is for drop-oldest/);
+    const first = Consumer.open(mem, block);
+    throwsCode(() => Consumer.open(mem, block), "HANDLE", /opens once/);
+    await route(system, source, 2048);
+    let got = 0;
+    for await (const batch of first) {
+      got += batch.size;
+      if (got >= 2048) break;
+    }
+    assert.is(got, 2048, "the one consumer got every tick");
+    // A consumer waiting for ticks when the system stops: its loop ends (it hung before).
+    const waiting = await system.openConsumer({ instruments: "all", mode: 1, policy: "drop-oldest" });
+    const ended = (async () => { for await (const batch of waiting) void batch; return "ended"; })();
+    await sleep(50);
+    await system.stop();
+    assert.is(await withTimeout(ended, 3000, "the loop after stop()"), "ended");
   } finally {
     await system.stop();
   }

@@ -97,7 +97,7 @@ timedTest("monitor: false — no sampler, no routes (the proxy answers 426 there
 });
 
 timedTest("a block consumer that holds the feed shows in its fan-out ring's fill and in holdingFeedMs", 30_000, async () => {
-  const system = await startSystem({ feed: { instruments: 100, ticksPerSecond: 20_000 }, processor: { workers: 1, fanoutRingBytes: 4 << 20, ingestRingBytes: 1 << 20 }, monitor: { intervalMs: 100 } });
+  const system = await startSystem({ feed: { instruments: 100, ticksPerSecond: 20_000 }, processor: { workers: 1, fanoutRingBytes: 4 << 20, ingestRingBytes: 1 << 20, claimTimeoutMs: 120_000 }, monitor: { intervalMs: 100 } });
   try {
     const consumer = await system.openConsumer({ instruments: instruments(system, 100), mode: 1, policy: "block", name: "slow", detachAfterMs: 60_000 });
     // It takes a batch and then sleeps on it: the ring fills behind it and the feed is held.

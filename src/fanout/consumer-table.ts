@@ -36,12 +36,13 @@ const SLOT_DETACH_AFTER = 8;
 export const SLOT_GATES = 128;
 
 /** Slot states. */
-export const ConsumerState = { FREE: 0, RESERVED: 1, ACTIVE: 2, DETACHED: 3, CLOSED: 4 } as const;
+export const ConsumerState = { FREE: 0, RESERVED: 1, ACTIVE: 2, DETACHED: 3, CLOSED: 4, OPENING: 5 } as const;
 
 /** How a consumer that falls behind is treated. */
 export type ConsumerPolicy = "block" | "conflate" | "drop-oldest";
 export const POLICY_CODES: Readonly<Record<ConsumerPolicy, number>> = { block: 1, conflate: 2, "drop-oldest": 3 };
-const POLICY_NAMES: readonly ConsumerPolicy[] = ["block", "block", "conflate", "drop-oldest"];
+// Code 0 is a free slot's: no policy, and never "block" (writers must not gate on it).
+const POLICY_NAMES: readonly ConsumerPolicy[] = ["conflate", "block", "conflate", "drop-oldest"];
 
 /** The counts a consumer keeps in its slot (f64, its own thread writes them). */
 export const SLOT_STAT = {
@@ -137,7 +138,8 @@ export class ConsumerTable {
     for (let s = 0; s < this.slots; s++) {
       const at = (this.base(s) + SLOT_STATE) >>> 2;
       const state = Atomics.load(this.i32, at);
-      if (state !== ConsumerState.FREE && state !== ConsumerState.CLOSED) continue;
+      // Only FREE: a CLOSED slot's owner (the system) frees it once it has released what the consumer held upstream.
+      if (state !== ConsumerState.FREE) continue;
       if (Atomics.compareExchange(this.i32, at, state, ConsumerState.RESERVED) !== state) continue;
       const base = this.base(s);
       this.mem.u8.fill(0, base + 4, base + SLOT_GATES + this.rings * 16);
@@ -160,10 +162,12 @@ export class ConsumerTable {
   /** Moves slot `s` from `from` to `to`; false when it was not in `from` (someone else moved it). Keeps activeBlock right. */
   transition(s: number, from: number, to: number): boolean {
     const at = (this.slotAt(s) + SLOT_STATE) >>> 2;
-    checkInt(from, ConsumerState.FREE, ConsumerState.CLOSED, "ConsumerTable.transition: from (a ConsumerState)");
-    checkInt(to, ConsumerState.FREE, ConsumerState.CLOSED, "ConsumerTable.transition: to (a ConsumerState)");
+    checkInt(from, ConsumerState.FREE, ConsumerState.OPENING, "ConsumerTable.transition: from (a ConsumerState)");
+    checkInt(to, ConsumerState.FREE, ConsumerState.OPENING, "ConsumerTable.transition: to (a ConsumerState)");
+    // The policy before the swap: once a slot is CLOSED, reserve() may rewrite it for its next consumer.
+    const block = this.policy(s) === "block";
     if (Atomics.compareExchange(this.i32, at, from, to) !== from) return false;
-    if (from !== to && this.policy(s) === "block") {
+    if (from !== to && block) {
       if (to === ConsumerState.ACTIVE) Atomics.add(this.i32, (this.offset + CT_ACTIVE_BLOCK) >>> 2, 1);
       else if (from === ConsumerState.ACTIVE) Atomics.sub(this.i32, (this.offset + CT_ACTIVE_BLOCK) >>> 2, 1);
       this.wakeWriters();

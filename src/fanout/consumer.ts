@@ -24,7 +24,7 @@ import { checkInt, checkObject, checkOptions, describe } from "../validate.js";
 const attached = new WeakMap<object, Promise<TickwireMemory>>();
 
 /** The most records one poll of a ring can copy out (64 KiB of 64-byte records). */
-const MAX_RECORDS_PER_POLL = 1024;
+export const MAX_RECORDS_PER_POLL = 1024;
 
 /** What a consumer needs to attach from any thread: plain data, postMessage-able (make it with `TickwireSystem.createConsumer`). */
 export interface ConsumerHandle {
@@ -115,7 +115,7 @@ export class TickBatch {
   }
 }
 
-/** A consumer of the fan-out; see the file's head. Open with {@link Consumer.open} (or `attachConsumer` in a worker). */
+/** A consumer of the fan-out; see the file's head. Open with {@link Consumer.open} (or {@link Consumer.attach} in a worker). */
 export class Consumer {
   readonly policy: ConsumerPolicy;
   readonly name: string;
@@ -173,6 +173,7 @@ export class Consumer {
     const areas = this.table.areas(this.slot);
     this.queueAt = areas.queue;
     this.capacity = Math.floor(areas.queueBytes / this.slotBytes);
+    if (options.queueLimit !== undefined && this.policy !== "drop-oldest") throw new TickwireError("ARGUMENT", `Consumer: queueLimit is for drop-oldest consumers; this one is ${this.policy}`);
     this.limit = options.queueLimit === undefined ? this.capacity : checkInt(options.queueLimit, 1, this.capacity, `Consumer: queueLimit (this queue holds ${this.capacity} ticks of mode ${handle.mode})`);
     this.minBatch = checkInt(options.minBatch ?? 1, 1, 65536, "Consumer: minBatch");
     this.maxBatch = checkInt(options.maxBatch ?? 1024, this.minBatch, 65536, "Consumer: maxBatch (≥ minBatch)");
@@ -203,7 +204,11 @@ export class Consumer {
     this.metrics = handle.metrics ? SystemMetrics.attach(mem, handle.metrics) : undefined;
     const rings = handle.rings.map((h) => Ring.attach(mem, h));
     this.batch = new TickBatch(this, mem, this.slotBytes);
-    // Everything is checked: now join the rings and claim a gauge, undone if either fails.
+    // Everything is checked: claim the slot (one opener a handle, even from two threads at once),
+    // then join the rings and claim a gauge — all undone if any of it fails.
+    if (!this.table.transition(this.slot, ConsumerState.RESERVED, ConsumerState.OPENING)) {
+      throw new TickwireError("HANDLE", `Consumer: slot ${this.slot} is not waiting for a consumer (a handle opens once; make a new one with createConsumer)`);
+    }
     const readers: RingReader[] = [];
     let threadSlot = -1;
     try {
@@ -213,6 +218,7 @@ export class Consumer {
     } catch (err) {
       for (const reader of readers) reader.close();
       if (threadSlot >= 0) this.metrics!.threads.release(threadSlot);
+      this.table.transition(this.slot, ConsumerState.OPENING, ConsumerState.RESERVED);
       throw err;
     }
     this.readers = readers;
@@ -220,7 +226,7 @@ export class Consumer {
     // From here a block consumer's gates hold the writers: start them where the readers joined.
     for (let r = 0; r < this.readers.length; r++) this.table.setGate(this.slot, r, this.readers[r]!.position);
     this.table.setStat(this.slot, "batchSize", this.size);
-    this.table.transition(this.slot, ConsumerState.RESERVED, ConsumerState.ACTIVE);
+    this.table.transition(this.slot, ConsumerState.OPENING, ConsumerState.ACTIVE);
   }
 
   /** Attaches the consumer a handle describes, in a thread that has `mem` (the handle's memory). */
@@ -301,7 +307,12 @@ export class Consumer {
       this.finishBatch();
       for (;;) {
         if (this.closed) return null;
-        if (this.table.state(this.slot) === ConsumerState.DETACHED) {
+        const state = this.table.state(this.slot);
+        if (state === ConsumerState.CLOSED) {
+          this.close(); // the system stopped
+          return null;
+        }
+        if (state === ConsumerState.DETACHED) {
           const since = this.table.stat(this.slot, "detachedAtMs");
           this.close();
           throw new TickwireError("DETACHED", `consumer ${this.name} was detached: it held the feed for longer than its detachAfterMs without reading${since ? ` (at ${new Date(since).toISOString()})` : ""}`);
@@ -319,10 +330,14 @@ export class Consumer {
   /** Leaves the fan-out: a block consumer stops holding the feed at once. Safe to call twice. */
   close(): void {
     if (this.closed) return;
-    this.closed = true;
     this.publishStats();
-    const state = this.table.state(this.slot);
-    if (state === ConsumerState.ACTIVE || state === ConsumerState.DETACHED) this.table.transition(this.slot, state, ConsumerState.CLOSED);
+    this.closed = true;
+    // A writer may detach it meanwhile: retry until it is CLOSED (by this or by the system's stop).
+    for (;;) {
+      const state = this.table.state(this.slot);
+      if (state !== ConsumerState.ACTIVE && state !== ConsumerState.DETACHED) break;
+      if (this.table.transition(this.slot, state, ConsumerState.CLOSED)) break;
+    }
     for (const r of this.readers) r.close();
     this.probe?.close();
   }
@@ -348,6 +363,7 @@ export class Consumer {
 
   private failed(err: unknown, batch: TickBatch): void {
     this.counts.errors++;
+    if (this.closed) return; // its slot may be someone else's now
     this.table.setStat(this.slot, "errors", this.counts.errors);
     try {
       this.onError?.(err, batch);
@@ -395,7 +411,11 @@ export class Consumer {
     const id = this.u32[(at + L.OFF_SYMBOL_ID) >>> 2]!;
     if (this.pendingSlot !== null) {
       const seq = this.u32[(at + L.OFF_SEQ) >>> 2]! + this.u32[(at + L.OFF_SEQ + 4) >>> 2]! * 4294967296;
-      if (seq <= this.lastSeq![id]! && this.lastSeq![id]! !== 0) return; // older than what was queued (a cache recovery got ahead)
+      if (seq <= this.lastSeq![id]! && this.lastSeq![id]! !== 0) {
+        // Older than what it already has (a cache recovery got ahead, or a resize's old ring read late): superseded.
+        this.counts.conflated++;
+        return;
+      }
       this.lastSeq![id] = seq;
       const pending = this.pendingSlot[id]!;
       if (pending >= 0) {
@@ -404,8 +424,8 @@ export class Consumer {
         return;
       }
       this.pendingSlot[id] = this.tail % this.capacity;
-    } else if (this.tail - this.head >= this.limit) {
-      this.head++; // drop-oldest (block never gets here: it polls only with room)
+    } else if (this.policy === "drop-oldest" && this.tail - this.head >= this.limit) {
+      this.head++;
       this.counts.dropped++;
     }
     this.copyInto(this.tail % this.capacity, at, length);
@@ -488,9 +508,10 @@ export class Consumer {
     this.publishStats();
   }
 
-  private published = { dropped: 0, conflated: 0 };
+  private published = { dropped: 0, conflated: 0, delivered: 0 };
 
   private publishStats(): void {
+    if (this.closed) return; // its slot may be someone else's now
     const t = this.table;
     const s = this.slot;
     const c = this.counts;
@@ -507,7 +528,9 @@ export class Consumer {
     if (counters) {
       if (c.dropped > this.published.dropped) counters.add("dropped", c.dropped - this.published.dropped);
       if (c.conflated > this.published.conflated) counters.add("conflated", c.conflated - this.published.conflated);
+      if (c.delivered > this.published.delivered) counters.add("delivered", c.delivered - this.published.delivered);
     }
+    this.published.delivered = c.delivered;
     this.published.dropped = c.dropped;
     this.published.conflated = c.conflated;
   }

@@ -13,6 +13,7 @@ const PARK_MS = 1;
 export class FanoutGate {
   private readonly lastGate: Float64Array;
   private readonly lastMove: Float64Array;
+  private readonly lastBatches: Float64Array;
   private readonly futex: number;
 
   /**
@@ -24,6 +25,7 @@ export class FanoutGate {
     checkInt(ring, 0, table.rings - 1, "FanoutGate: ring");
     checkInt(capacity, 64, 2 ** 31, "FanoutGate: capacity");
     this.lastGate = new Float64Array(table.slots);
+    this.lastBatches = new Float64Array(table.slots);
     this.lastMove = new Float64Array(table.slots);
     this.futex = (table.offset + CT_GATE_FUTEX) >>> 2;
     // A predecessor that died while holding left its marks: this writer is not waiting on anyone yet.
@@ -55,20 +57,26 @@ export class FanoutGate {
       const now = Date.now();
       let holding = false;
       for (let s = 0; s < t.slots; s++) {
-        if (t.state(s) !== ConsumerState.ACTIVE || t.policy(s) !== "block") continue;
+        if (t.state(s) !== ConsumerState.ACTIVE || t.policy(s) !== "block") {
+          // Detached by another ring's writer, or closed: not held by this writer any more.
+          if (t.holdingSince(s, this.ring) !== 0) t.setHoldingSince(s, this.ring, 0);
+          continue;
+        }
         const gate = t.gate(s, this.ring);
         if (gate >= limit) {
           if (t.holdingSince(s, this.ring) !== 0) t.setHoldingSince(s, this.ring, 0);
           continue;
         }
         // Progress: its gate moved, or it finished a batch (a slow consumer works through its queue before it copies more).
-        const progress = gate + t.stat(s, "batches") * 2 ** -20;
+        const batches = t.stat(s, "batches");
         if (t.holdingSince(s, this.ring) === 0) {
           t.setHoldingSince(s, this.ring, now);
-          this.lastGate[s] = progress;
+          this.lastGate[s] = gate;
+          this.lastBatches[s] = batches;
           this.lastMove[s] = now;
-        } else if (progress !== this.lastGate[s]) {
-          this.lastGate[s] = progress;
+        } else if (gate !== this.lastGate[s] || batches !== this.lastBatches[s]) {
+          this.lastGate[s] = gate;
+          this.lastBatches[s] = batches;
           this.lastMove[s] = now;
         } else if (now - this.lastMove[s]! > t.detachAfterMs(s)) {
           // Stopped reading while holding the feed: let it go. Its reader will find itself lapped.

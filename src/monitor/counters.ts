@@ -9,7 +9,7 @@ import { checkInstance, describe } from "../validate.js";
  * attaches: every thread must run the same list).
  */
 export const METRIC_COUNTER_NAMES = [
-  "ticksIn", "ticksOut", "dropped", "conflated", "reconnects", "parseErrors", "bytesIn", "bytesOut", "lapped",
+  "ticksIn", "ticksOut", "dropped", "conflated", "reconnects", "parseErrors", "bytesIn", "bytesOut", "lapped", "delivered",
 ] as const;
 
 /** One counter's name. */

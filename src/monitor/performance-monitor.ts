@@ -72,7 +72,8 @@ const EVENT_NAMES: readonly string[] = ["sample", "alert", "raised", "cleared", 
  * Samples a system every `intervalMs`, evaluates the alert rules, and keeps a history.
  *
  * ```ts
- * const monitor = new PerformanceMonitor({ sample: () => system.sample(), thresholds: { latencyP99Ms: { warning: 10, critical: 50 } }, log: console.log });
+ * // createSystem runs one for you (SystemConfig.monitor); your own reads what you give it:
+ * const monitor = new PerformanceMonitor({ sample: () => mySampler.sample(), thresholds: { latencyP99Ms: { warning: 10, critical: 50 } }, log: console.log });
  * monitor.addSink(webhookSink({ url: process.env.ALERT_HOOK! }));
  * monitor.start();
  * // … on shutdown:

@@ -227,7 +227,8 @@ const c = (s: Sample, key: string): unknown => field(s.counters, key);
 
 const METRICS: readonly MetricSpec[] = [
   { name: "ticks_in_total", type: "counter", help: "Ticks received from the broker feed.", values: (s) => counter(c(s, "ticksIn")) },
-  { name: "ticks_out_total", type: "counter", help: "Ticks delivered to clients and in-process consumers.", values: (s) => counter(c(s, "ticksOut")) },
+  { name: "ticks_out_total", type: "counter", help: "Ticks read off the fan-out rings (each once, whoever it goes to).", values: (s) => counter(c(s, "ticksOut")) },
+  { name: "ticks_delivered_total", type: "counter", help: "Deliveries: each tick sent to a client or handed to an in-process consumer, once for each.", values: (s) => counter(c(s, "delivered")) },
   { name: "ticks_dropped_total", type: "counter", help: "Ticks dropped by back-pressure (slow clients, drop-oldest consumers).", values: (s) => counter(c(s, "dropped")) },
   { name: "ticks_conflated_total", type: "counter", help: "Ticks replaced by a newer tick of the same symbol before delivery.", values: (s) => counter(c(s, "conflated")) },
   { name: "ticks_lapped_total", type: "counter", help: "Records overwritten in a fan-out ring before a reader got to them.", values: (s) => counter(c(s, "lapped")) },
@@ -248,7 +249,7 @@ const METRICS: readonly MetricSpec[] = [
   { name: "thread_last_beat_age_seconds", type: "gauge", help: "Time since a thread last reported.", values: (s) => each(threads(s), (t, l) => gauge(t.lastBeatAgeMs, l, MS)) },
   { name: "thread_up", type: "gauge", help: "1 when a thread is alive (reporting), else 0.", values: (s) => each(threads(s), (t, l) => flag(t.alive, l)) },
   { name: "feed_connected", type: "gauge", help: "1 when the broker feed is connected, else 0.", values: (s) => flag(field(s.feed, "connected")) },
-  { name: "feed_last_tick_age_seconds", type: "gauge", help: "Time since the last tick came in (+Inf before the first).", values: (s) => gauge(field(s.feed, "lastTickAgeMs"), {}, MS) },
+  { name: "feed_last_tick_age_seconds", type: "gauge", help: "Time since the last tick came in while something is subscribed (0 while nothing is).", values: (s) => gauge(field(s.feed, "lastTickAgeMs"), {}, MS) },
   { name: "clients_connected", type: "gauge", help: "Client WebSocket connections open.", values: (s) => gauge(field(s.clients, "connected")) },
   { name: "clients_authenticated", type: "gauge", help: "Client connections that have authenticated.", values: (s) => gauge(field(s.clients, "authenticated")) },
   { name: "clients_slow", type: "gauge", help: "Client connections currently under back-pressure.", values: (s) => gauge(field(s.clients, "slow")) },

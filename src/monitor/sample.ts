@@ -48,7 +48,7 @@ export interface ThreadSample {
   /** Event-loop delay over the interval (a partition worker: its longest step without looking at its rings), ms. */
   readonly loopDelayP99Ms: number;
   readonly loopDelayMaxMs: number;
-  /** Time since it last reported, ms (a live thread reports at least every 100 ms or so). */
+  /** Time since it last reported, ms (a live thread reports every 20–50 ms). */
   readonly lastBeatAgeMs: number;
   readonly alive: boolean;
 }
@@ -99,6 +99,8 @@ export interface MonitorSample {
   readonly counters: {
     readonly ticksIn: number;
     readonly ticksOut: number;
+    /** Deliveries: a tick sent to a client or handed to a consumer counts once for each (snapshots included). */
+    readonly delivered: number;
     readonly dropped: number;
     readonly conflated: number;
     readonly lapped: number;
@@ -114,7 +116,7 @@ export interface MonitorSample {
     readonly droppedPerSecond: number;
     readonly bytesOutPerSecond: number;
   };
-  /** dropped / (ticksOut + dropped) over the interval, 0..1. */
+  /** dropped / (delivered + dropped) over the interval, 0..1: the share of deliveries owed that did not happen. */
   readonly dropRate: number;
   readonly latency: { readonly [S in LatencyStage]: LatencySummary };
   readonly latencyTotals: { readonly [S in LatencyStage]: LatencyTotals };

@@ -195,7 +195,7 @@ export function readRules(sample: Omit<MonitorSample, "alerts">, t: ResolvedThre
   }
   if (t.stalenessMs) {
     put(levelReading("staleness", "staleness", t.stalenessMs, false, clearRatio, sample.feed.lastTickAgeMs, connected,
-      (v, th) => v === Infinity ? `no tick since the feed connected (limit ${ms(th)})` : `last tick ${ms(v)} ago ${compare(v, th)} ${ms(th)}`, ""));
+      (v, th) => v === Infinity ? `no tick since something was subscribed (limit ${ms(th)})` : `last tick ${ms(v)} ago ${compare(v, th)} ${ms(th)}`, ""));
   }
   for (const thread of list(sample.threads, "threads")) {
     if (t.loopDelayMs) {

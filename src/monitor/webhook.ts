@@ -1,7 +1,8 @@
 // An alert sink that POSTs each event as JSON to a URL. Delivery is a queue per sink drained
 // by one loop, so events arrive in order and a slow or dead webhook never blocks the monitor
 // (send returns at once). Webhook URLs and headers carry tokens: no message this module makes
-// holds the URL's userinfo or query, nor any header value — only protocol, host and path.
+// holds the URL's userinfo, path or query, nor any header value — only protocol and host (a
+// Slack-style hook carries its token in the path).
 
 import { TickwireError } from "../errors.js";
 import { checkInt, checkObject, checkString, checkTimeout, describe, MAX_TIMEOUT_MS } from "../validate.js";
@@ -27,7 +28,7 @@ export interface WebhookSinkOptions {
   readonly url: string;
   /** Extra request headers (e.g. authorization). Values are never logged. */
   readonly headers?: Readonly<Record<string, string>>;
-  /** The sink's name. Default `webhook <protocol>//<host><path>`. */
+  /** The sink's name. Default `webhook <protocol>//<host>`. */
   readonly name?: string;
   /** Each attempt is aborted after this many ms. Default 5000. */
   readonly timeoutMs?: number;
@@ -199,6 +200,7 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     };
     const timer = setTimeout(done, ms);
+    (timer as { unref?: () => void }).unref?.(); // a backoff never keeps the process alive
     signal.addEventListener("abort", done, { once: true });
   });
 }
@@ -298,6 +300,11 @@ class WebhookDelivery implements WebhookSink {
   private async deliver(item: Queued): Promise<void> {
     const attempts = this.o.retries + 1;
     for (let attempt = 1; ; attempt++) {
+      if (this.stopNow.signal.aborted) {
+        // close() gave up while this one waited to retry: no attempt after that.
+        this.dropped++;
+        return;
+      }
       const outcome = await this.attempt(item.body);
       if (this.stopNow.signal.aborted) {
         this.dropped++;
@@ -328,6 +335,7 @@ class WebhookDelivery implements WebhookSink {
       timedOut = true;
       abort.abort();
     }, this.o.timeoutMs);
+    (timer as { unref?: () => void }).unref?.();
     const onStop = (): void => abort.abort();
     this.stopNow.signal.addEventListener("abort", onStop, { once: true });
     try {

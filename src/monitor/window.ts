@@ -51,7 +51,11 @@ export class HistogramWindow {
     this.prevSum = this.sum;
     this.prevOverflow = this.overflow;
     this.read();
-    const n = this.count - this.prevCount;
+    // Ranks against the counts read in the buckets, not the header's count: a recorder bumps its
+    // buckets before it adds to the count, so a count read after them may hold values they lack.
+    const overflowed = Math.max(0, this.overflow - this.prevOverflow);
+    let n = overflowed;
+    for (let i = 0; i < H.HIST_COUNTS_LEN; i++) n += Math.max(0, this.cur[i]! - this.prev[i]!);
     if (n <= 0) return EMPTY;
     const ranks = [0.5, 0.9, 0.99, 0.999].map((q) => Math.max(1, Math.ceil(q * n)));
     const values = [0, 0, 0, 0];
@@ -66,14 +70,14 @@ export class HistogramWindow {
       while (k < 4 && seen >= ranks[k]!) values[k++] = max;
     }
     // Values past the histogram's range are counted but in no bucket: they are the largest.
-    const overflowed = this.overflow - this.prevOverflow;
     if (overflowed > 0) {
       max = H.HIST_RANGE;
       while (k < 4) values[k++] = max;
     }
     return {
       count: n, p50Ms: values[0]! / 1e6, p90Ms: values[1]! / 1e6, p99Ms: values[2]! / 1e6, p999Ms: values[3]! / 1e6,
-      maxMs: max / 1e6, meanMs: (this.sum - this.prevSum) / n / 1e6,
+      // The mean from the header's sum and count, which are published together.
+      maxMs: max / 1e6, meanMs: this.count > this.prevCount ? (this.sum - this.prevSum) / (this.count - this.prevCount) / 1e6 : 0,
     };
   }
 

@@ -33,13 +33,13 @@ const STATES = ["free", "reserved", "active", "detached", "closed"] as const;
 export class SystemSampler {
   private readonly windows: { readonly [S in LatencyStage]: HistogramWindow };
   private readonly started = Date.now();
-  private last: { time: number; ticksIn: number; ticksOut: number; dropped: number; bytesOut: number } | undefined;
+  private last: { time: number; ticksIn: number; ticksOut: number; dropped: number; delivered: number; bytesOut: number } | undefined;
   private lastTickAt = 0;
   private lastTicksIn = 0;
   /** Since when a tick is expected (something subscribed); 0: nothing is. */
   private expectingSince = 0;
   // Main-thread counts already carried into the shared counters.
-  private carried = { proxyDropped: 0, proxyConflated: 0, proxyBytesOut: 0, feedDropped: 0, reconnects: 0, parseErrors: 0, bytesIn: 0, pumpLapped: 0 };
+  private carried = { proxyDelivered: 0, proxyDropped: 0, proxyConflated: 0, proxyBytesOut: 0, feedDropped: 0, reconnects: 0, parseErrors: 0, bytesIn: 0, pumpLapped: 0 };
 
   constructor(private readonly src: SamplerSources) {
     const h = src.metrics.latency;
@@ -64,7 +64,7 @@ export class SystemSampler {
     else if (this.expectingSince === 0) this.expectingSince = now;
     const lastTickAgeMs = this.expectingSince === 0 ? 0 : now - Math.max(this.lastTickAt, this.expectingSince);
     const droppedDelta = c.dropped - (last?.dropped ?? 0);
-    const outDelta = c.ticksOut - (last?.ticksOut ?? 0);
+    const deliveredDelta = c.delivered - (last?.delivered ?? 0);
     const latency = {} as Record<LatencyStage, LatencySummary>;
     const latencyTotals = {} as Record<LatencyStage, LatencyTotals>;
     for (const stage of LATENCY_STAGES) {
@@ -74,14 +74,14 @@ export class SystemSampler {
     const sample: Omit<MonitorSample, "alerts"> = {
       time: now, intervalMs, uptimeSeconds: (now - this.started) / 1000,
       counters: {
-        ticksIn: c.ticksIn, ticksOut: c.ticksOut, dropped: c.dropped, conflated: c.conflated, lapped: c.lapped,
+        ticksIn: c.ticksIn, ticksOut: c.ticksOut, delivered: c.delivered, dropped: c.dropped, conflated: c.conflated, lapped: c.lapped,
         reconnects: c.reconnects, parseErrors: c.parseErrors, bytesIn: c.bytesIn, bytesOut: c.bytesOut,
       },
       rates: {
         ticksInPerSecond: perSecond(c.ticksIn, last?.ticksIn), ticksOutPerSecond: perSecond(c.ticksOut, last?.ticksOut),
         droppedPerSecond: perSecond(c.dropped, last?.dropped), bytesOutPerSecond: perSecond(c.bytesOut, last?.bytesOut),
       },
-      dropRate: droppedDelta > 0 ? droppedDelta / (Math.max(0, outDelta) + droppedDelta) : 0,
+      dropRate: droppedDelta > 0 ? droppedDelta / (Math.max(0, deliveredDelta) + droppedDelta) : 0,
       latency, latencyTotals,
       rings: this.rings(),
       threads: this.threads(now),
@@ -94,7 +94,7 @@ export class SystemSampler {
       },
       consumers: this.consumers(now),
     };
-    this.last = { time: now, ticksIn: c.ticksIn, ticksOut: c.ticksOut, dropped: c.dropped, bytesOut: c.bytesOut };
+    this.last = { time: now, ticksIn: c.ticksIn, ticksOut: c.ticksOut, dropped: c.dropped, delivered: c.delivered, bytesOut: c.bytesOut };
     return sample;
   }
 
@@ -105,6 +105,7 @@ export class SystemSampler {
       if (delta > 0) counters.add(name, delta);
       this.carried[key] = Math.max(now, this.carried[key]);
     };
+    add("delivered", "proxyDelivered", proxy?.delivered ?? 0);
     add("dropped", "proxyDropped", proxy?.dropped ?? 0);
     add("conflated", "proxyConflated", proxy?.conflated ?? 0);
     add("bytesOut", "proxyBytesOut", proxy?.bytesOut ?? 0);
@@ -155,7 +156,8 @@ export class SystemSampler {
       const state = table.state(s);
       if (state !== ConsumerState.ACTIVE && state !== ConsumerState.DETACHED) continue;
       let holding = 0;
-      for (let r = 0; r < table.rings; r++) {
+      // Only an attached consumer holds the feed (a detached one's marks may linger until its writer looks again).
+      for (let r = 0; state === ConsumerState.ACTIVE && r < table.rings; r++) {
         const since = table.holdingSince(s, r);
         if (since > 0) holding = Math.max(holding, now - since);
       }

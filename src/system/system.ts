@@ -4,7 +4,7 @@
 import { TickwireError } from "../errors.js";
 import * as L from "../format/layout.js";
 import type { ExchangeName } from "../format/exchange.js";
-import { TickView } from "../format/record.js";
+import { TickView, recordBytes, type Kind } from "../format/record.js";
 import { ParallelProcessor } from "../processor/processor.js";
 import type { ProcessorConfig } from "../processor/config.js";
 import { createAdapter, supportedBrokers, type FeedConfig } from "../feed/registry.js";
@@ -29,7 +29,7 @@ import { logSink } from "../monitor/sinks.js";
 import { webhookSink } from "../monitor/webhook.js";
 export { DEFAULT_THRESHOLDS, type SystemMonitorConfig, type MonitorWebhook } from "./monitor-config.js";
 import { FeedHealth, HealthField } from "../feed/health.js";
-import { Consumer, type ConsumerHandle, type ConsumerOptions } from "../fanout/consumer.js";
+import { Consumer, MAX_RECORDS_PER_POLL, type ConsumerHandle, type ConsumerOptions } from "../fanout/consumer.js";
 import { ConsumerState, type ConsumerPolicy } from "../fanout/consumer-table.js";
 import { fanoutRingName } from "../processor/router.js";
 
@@ -131,8 +131,10 @@ export class TickwireSystem {
   private perfMonitor: PerformanceMonitor | undefined;
   private mainProbe: LoopDelayProbe | undefined;
   private readonly consumerNames = new Map<number, string>();
-  /** Consumer slots whose upstream subscriptions are still held. */
-  private readonly consumerSlots = new Set<number>();
+  /** Consumer slots the system made, and the upstream client id each holds its subscriptions under. */
+  private readonly consumerClients = new Map<number, string>();
+  private consumerSerial = 0;
+  private consumerReaper: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly config: SystemConfig) {}
 
@@ -217,14 +219,12 @@ export class TickwireSystem {
         consumerName: (s) => this.consumerNames.get(s) ?? `consumer-${s}`,
       });
       this.perfMonitor = new PerformanceMonitor({
-        sample: () => {
-          void this.releaseClosedConsumers();
-          return sampler.sample();
-        },
+        sample: () => sampler.sample(),
         thresholds: monitorConfig.thresholds, intervalMs: monitorConfig.intervalMs, historySize: monitorConfig.historySize,
         // Sinks: the given ones, else alert lines to the log and the webhook, if any.
-        alerts: { ...monitorConfig.alerts, sinks: monitorConfig.alerts?.sinks ?? [
-          ...(c.log ? [logSink(c.log)] : []),
+        // Sinks: the given ones (else alert lines to the log), and the webhook, if any.
+        alerts: { ...monitorConfig.alerts, sinks: [
+          ...(monitorConfig.alerts?.sinks ?? (c.log ? [logSink(c.log)] : [])),
           ...(monitorConfig.webhook !== undefined ? [webhookSink(webhookOptions(monitorConfig.webhook, c.log))] : []),
         ] },
         ...(c.log ? { log: c.log } : {}),
@@ -274,6 +274,9 @@ export class TickwireSystem {
     await adapter.connect();
     this.rate = { at: Date.now(), ticks: 0, perSecond: 0 };
     this.perfMonitor?.start();
+    // Closed consumers' upstream references and slots are given back within a second, monitor or not.
+    this.consumerReaper = setInterval(() => void this.releaseClosedConsumers(), 1000);
+    this.consumerReaper.unref?.();
   }
 
   /** Bytes the feed's sockets received (a Noren adapter counts them per connection; the simulated feed has none). */
@@ -313,6 +316,8 @@ export class TickwireSystem {
   }
 
   private async tearDown(): Promise<void> {
+    clearInterval(this.consumerReaper);
+    this.closeConsumers();
     await this.perfMonitor?.stop();
     this.mainProbe?.close();
     await this.proxy?.close();
@@ -406,8 +411,9 @@ export class TickwireSystem {
   /**
    * Makes a consumer of the system's ticks for any thread: subscribes its instruments upstream,
    * takes a slot of the consumer table and returns the handle to open it with — in this thread
-   * with {@link openConsumer}, in a worker with `attachConsumer(handle)` from `tickwire/node`
-   * (post the handle in workerData). Its upstream subscriptions are released once it closes.
+   * with {@link openConsumer}, in a worker with `Consumer.attach(handle)` from `tickwire` (post
+   * the handle in workerData). Once it closes, its upstream subscriptions are released and its
+   * slot freed (within a second); stop() closes every consumer.
    */
   async createConsumer(config: ConsumerConfig): Promise<ConsumerHandle> {
     const adapter = this.running("createConsumer");
@@ -416,28 +422,32 @@ export class TickwireSystem {
     const mode = checkInt(o.mode ?? 2, 1, 3, "createConsumer: mode (1 LTP, 2 Quote, 3 Depth)") as Mode;
     const policy = o.policy ?? "conflate";
     if (policy !== "block" && policy !== "conflate" && policy !== "drop-oldest") throw new TickwireError("ARGUMENT", `createConsumer: policy must be block, conflate or drop-oldest, got ${describe(policy)}`);
-    const detachAfterMs = checkInt(o.detachAfterMs ?? 2000, 1, 3_600_000, "createConsumer: detachAfterMs");
+    // Held longer than the router waits for room, the feed would drop what it cannot route: no longer lossless.
+    const detachLimit = Math.max(1, p.config.claimTimeoutMs - 1);
+    const detachAfterMs = checkInt(o.detachAfterMs ?? Math.min(2000, detachLimit), 1, detachLimit, "createConsumer: detachAfterMs (below processor.claimTimeoutMs)");
     if (o.name !== undefined && (typeof o.name !== "string" || o.name.length === 0 || o.name.length > 64)) throw new TickwireError("ARGUMENT", `createConsumer: name must be a string of 1 to 64 characters, got ${describe(o.name)}`);
     const instruments = o.instruments;
     if (instruments !== "all") checkInstruments(instruments, "createConsumer", ` or "all"`);
     const table = p.consumers;
     if (!table) throw new TickwireError("ARGUMENT", "createConsumer: the processor has no consumer slots (processor.consumerSlots is 0)");
+    checkQueueFits(table.queueBytes, mode, policy, instruments === "all" ? p.symbols.capacity : instruments.length);
     await this.releaseClosedConsumers();
     const slot = table.reserve(policy, detachAfterMs);
     if (slot < 0) throw new TickwireError("ARGUMENT", `createConsumer: all ${table.slots} consumer slots are taken (raise processor.consumerSlots)`);
-    const client = `consumer:${slot}`;
+    // A client id of its own (not the slot's): a slot is reused, its predecessor's references must not be.
+    const client = `consumer:${slot}:${++this.consumerSerial}`;
+    this.consumerClients.set(slot, client);
     let filter: number[] | null = null;
     try {
       if (instruments !== "all") {
         const results = await adapter.subscribe(instruments.map((i) => ({ exchange: i.exchange as ExchangeName, symbol: i.symbol, mode })), client);
-        this.consumerSlots.add(slot);
         const failed = results.filter((r) => !r.ok);
         if (failed.length > 0) throw new TickwireError("ARGUMENT", `createConsumer: could not subscribe ${failed.slice(0, 5).map((r) => `${r.exchange}:${r.symbol} (${"message" in r ? r.message : "refused"})`).join(", ")}${failed.length > 5 ? ` and ${failed.length - 5} more` : ""}`);
         filter = [...new Set(instruments.map((i) => p.symbols.find(i.exchange as ExchangeName, i.symbol)))].filter((id) => id >= 0);
       }
     } catch (err) {
-      await this.releaseConsumer(slot);
       table.transition(slot, ConsumerState.RESERVED, ConsumerState.CLOSED);
+      await this.releaseConsumer(slot);
       throw err;
     }
     const name = o.name ?? `consumer-${slot}`;
@@ -461,18 +471,32 @@ export class TickwireSystem {
     }
   }
 
-  // Upstream references of consumers that closed (or were detached and then closed) go.
+  // Consumers that closed (or were detached, then closed): their upstream references go, their slots are freed.
   private async releaseClosedConsumers(): Promise<void> {
     const table = this.processor?.consumers;
     if (!table) return;
-    for (const slot of [...this.consumerSlots]) {
+    for (const slot of [...this.consumerClients.keys()]) {
       if (table.state(slot) === ConsumerState.CLOSED) await this.releaseConsumer(slot);
     }
   }
 
   private async releaseConsumer(slot: number): Promise<void> {
-    if (!this.consumerSlots.delete(slot)) return;
-    await this.adapter?.removeClient(`consumer:${slot}`).catch((err) => this.config.log?.(`consumer ${slot}: releasing its subscriptions failed: ${(err as Error).message}`));
+    const client = this.consumerClients.get(slot);
+    if (client === undefined) return;
+    this.consumerClients.delete(slot);
+    await this.adapter?.removeClient(client).catch((err) => this.config.log?.(`consumer ${slot}: releasing its subscriptions failed: ${(err as Error).message}`));
+    this.processor?.consumers?.transition(slot, ConsumerState.CLOSED, ConsumerState.FREE);
+  }
+
+  // stop(): every consumer, wherever it runs, finds its slot CLOSED and ends (next() gives null).
+  private closeConsumers(): void {
+    const table = this.processor?.consumers;
+    if (!table) return;
+    for (const slot of this.consumerClients.keys()) {
+      for (const from of [ConsumerState.ACTIVE, ConsumerState.DETACHED, ConsumerState.RESERVED, ConsumerState.OPENING]) {
+        if (table.transition(slot, from, ConsumerState.CLOSED)) break;
+      }
+    }
   }
 
   /** Per-client counts of the proxy's clients. */
@@ -496,6 +520,17 @@ export class TickwireSystem {
   private running(op: string): ClientAwareAdapter {
     if (this.state !== "running" || !this.adapter) throw new TickwireError("ARGUMENT", `${op}: the system is not running`);
     return this.adapter;
+  }
+}
+
+/** A consumer's queue must hold what its policy needs (checked here, before anything is reserved or subscribed). */
+function checkQueueFits(queueBytes: number, mode: Mode, policy: ConsumerPolicy, symbols: number): void {
+  const capacity = Math.floor(queueBytes / recordBytes(mode as Kind));
+  if (policy === "block" && capacity < 2 * MAX_RECORDS_PER_POLL) {
+    throw new TickwireError("ARGUMENT", `createConsumer: a block consumer's queue must hold ${2 * MAX_RECORDS_PER_POLL} ticks; processor.consumerQueueBytes holds ${capacity} of mode ${mode}`);
+  }
+  if (policy === "conflate" && symbols > capacity) {
+    throw new TickwireError("ARGUMENT", `createConsumer: a conflating consumer keeps one tick per symbol: ${symbols} symbols do not fit its queue of ${capacity} (raise processor.consumerQueueBytes or take fewer instruments)`);
   }
 }
 

@@ -59,7 +59,7 @@ export class SampleGenerator {
       intervalMs: i === 0 ? 0 : this.intervalMs,
       uptimeSeconds: 3600 + i * seconds,
       counters: {
-        ticksIn: t.ticksIn, ticksOut: t.ticksOut, dropped: t.dropped, conflated: t.conflated, lapped: 0,
+        ticksIn: t.ticksIn, ticksOut: t.ticksOut, delivered: t.ticksOut, dropped: t.dropped, conflated: t.conflated, lapped: 0,
         reconnects: 1, parseErrors: 2, bytesIn: t.bytesIn, bytesOut: t.bytesOut,
       },
       rates: { ticksInPerSecond: inRate, ticksOutPerSecond: outRate, droppedPerSecond: dropRate, bytesOutPerSecond: outRate * 120 },
