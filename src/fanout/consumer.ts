@@ -248,6 +248,7 @@ export class Consumer {
     if (!mem) {
       mem = TickwireMemory.attach(handle.memory);
       attached.set(memory, mem);
+      mem.catch(() => attached.delete(memory)); // a failed attach is tried again next time
     }
     return Consumer.open(await mem, handle, options);
   }

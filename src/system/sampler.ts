@@ -2,7 +2,9 @@
 // histograms, thread gauges), the rings, the consumer table, the proxy and the feed. It also
 // carries the main thread's own counts (the proxy's, the feed's) into the shared counters, as
 // deltas, so that those counters are the one set of totals every thread can read.
-import type { ParallelProcessor } from "../processor/processor.js";
+import { ParallelProcessor } from "../processor/processor.js";
+import { TickwireError } from "../errors.js";
+import { checkInstance, checkObject, describe } from "../validate.js";
 import type { RingReader } from "../rings/ring.js";
 import type { ProxyStats } from "../proxy/server.js";
 import { SystemMetrics, LATENCY_STAGES } from "../monitor/metrics.js";
@@ -42,6 +44,12 @@ export class SystemSampler {
   private carried = { proxyDelivered: 0, proxyDropped: 0, proxyConflated: 0, proxyBytesOut: 0, feedDropped: 0, reconnects: 0, parseErrors: 0, bytesIn: 0, pumpLapped: 0 };
 
   constructor(private readonly src: SamplerSources) {
+    checkObject(src, "SystemSampler: sources");
+    checkInstance(src.processor, ParallelProcessor, "SystemSampler: sources.processor");
+    checkInstance(src.metrics, SystemMetrics, "SystemSampler: sources.metrics");
+    for (const name of ["readers", "proxy", "feed", "consumerName"] as const) {
+      if (typeof src[name] !== "function") throw new TickwireError("ARGUMENT", `SystemSampler: sources.${name} must be a function, got ${describe(src[name])}`);
+    }
     const h = src.metrics.latency;
     this.windows = { ring: new HistogramWindow(h.ring), consumer: new HistogramWindow(h.consumer), client: new HistogramWindow(h.client) };
   }
