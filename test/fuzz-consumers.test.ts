@@ -768,15 +768,19 @@ op("new FanoutGate", [fc.oneof({ weight: 5, arbitrary: idx.map((i) => new TableT
 op("gate.waitForRoom", [idx,
   fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 4 * RING_CAPACITY }) }, { weight: 1, arbitrary: fc.constantFrom(2 ** 53 - 1, 2 ** 53) }, { weight: 1, arbitrary: hostile }),
   fc.oneof({ weight: 8, arbitrary: fc.constantFrom(0, 64, 1024, 16384, RING_CAPACITY) }, { weight: 1, arbitrary: fc.constant(RING_CAPACITY + 64) }, { weight: 1, arbitrary: hostile }),
-  stopArb], {
+  stopArb,
+  // waiting(): called before each park (the partition worker beats there); may be left out, or throw.
+  fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: fc.constant(Object.assign(() => {}, { [fc.toStringMethod]: () => "() => {}" })) },
+    { weight: 1, arbitrary: fc.constant(Object.assign(() => { throw new Sentinel(); }, { [fc.toStringMethod]: () => "() => throw" })) }, { weight: 1, arbitrary: hostile })], {
   sentinel: true,
-  run: (w, c, g, tail, bytes, stopping) => {
+  run: (w, c, g, tail, bytes, stopping, waiting) => {
     const e = pick(w.gates, g);
     c.entry = e;
-    return e.gate.waitForRoom(tail, bytes, stopping);
+    return e.gate.waitForRoom(tail, bytes, stopping, waiting);
   },
-  valid: (_w, c, [, tail, bytes, stopping]) =>
-    isInt(tail, 0, Number.MAX_SAFE_INTEGER) && isInt(bytes, 0, (c.entry as { capacity: number }).capacity) && typeof stopping === "function",
+  valid: (_w, c, [, tail, bytes, stopping, waiting]) =>
+    isInt(tail, 0, Number.MAX_SAFE_INTEGER) && isInt(bytes, 0, (c.entry as { capacity: number }).capacity) && typeof stopping === "function"
+    && (waiting === undefined || typeof waiting === "function"),
   writes: (_w, c) => {
     const t = (c.entry as { table: ConsumerTable }).table;
     return [tableLive(t), ...allPrefixes(t)];

@@ -96,7 +96,7 @@ timedTest("monitor: false — no sampler, no routes (the proxy answers 426 there
   }
 });
 
-timedTest("a block consumer that holds the feed shows in its fan-out ring's fill and in holdingFeedMs", 30_000, async () => {
+timedTest("a block consumer that holds the feed shows in its fan-out ring's fill and in holdingFeedMs; the held worker still beats", 30_000, async () => {
   const system = await startSystem({ feed: { instruments: 100, ticksPerSecond: 20_000 }, processor: { workers: 1, fanoutRingBytes: 4 << 20, ingestRingBytes: 1 << 20, claimTimeoutMs: 120_000 }, monitor: { intervalMs: 100 } });
   try {
     const consumer = await system.openConsumer({ instruments: instruments(system, 100), mode: 1, policy: "block", name: "slow", detachAfterMs: 60_000 });
@@ -104,9 +104,14 @@ timedTest("a block consumer that holds the feed shows in its fan-out ring's fill
     const first = await consumer.next();
     assert.ok(first && first.size > 0);
     await until(() => (system.sample()?.consumers.find((c) => c.name === "slow")?.holdingFeedMs ?? 0) > 0, "the consumer holds the feed", 15_000);
+    // Held for a while: the worker waits on the consumer, and keeps beating (it is alive, not wedged).
+    await new Promise((r) => setTimeout(r, 1500));
     const s = system.sample()!;
+    assert.ok(s.consumers.find((c) => c.name === "slow")!.holdingFeedMs > 1000, "still holding");
     const fanout = s.rings.find((r) => r.kind === "fanout" && r.worker === 0)!;
     assert.ok(fanout.fill > 0.5, `the fan-out ring is full behind it: ${fanout.fill}`);
+    const worker = s.threads.find((t) => t.name === "partition-0")!;
+    assert.ok(worker.alive && worker.lastBeatAgeMs < 500, `the held worker still beats: last beat ${worker.lastBeatAgeMs} ms ago`);
     consumer.close();
     await until(() => (system.sample()?.rings.find((r) => r.kind === "fanout" && r.worker === 0)?.fill ?? 1) < 0.1, "closing it lets the ring drain", 5000);
   } finally {

@@ -150,6 +150,7 @@ export class Consumer {
   private size: number;
   private lostSeen: number[];
   private inHand = 0;
+  private nextRing = 0;
   private closed = false;
   private running = false;
   private readonly counts = { delivered: 0, dropped: 0, conflated: 0, lapped: 0, errors: 0, batches: 0, lagNs: 0 };
@@ -376,7 +377,12 @@ export class Consumer {
   // Copies what the rings hold into the queue, under the policy.
   private fill(): void {
     const block = this.policy === "block";
-    for (let r = 0; r < this.readers.length; r++) {
+    // Start each round at the next ring: a busy ring does not always go first into a bounded queue.
+    const n = this.readers.length;
+    const first = this.nextRing;
+    this.nextRing = (first + 1) % n;
+    for (let k0 = 0; k0 < n; k0++) {
+      const r = (first + k0) % n;
       const reader = this.readers[r]!;
       // block: one poll copies at most 64 KiB (1024 records); poll only while they fit.
       for (let k = 0; k < 16; k++) {

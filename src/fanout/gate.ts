@@ -40,13 +40,15 @@ export class FanoutGate {
   /**
    * Returns once `bytes` more on the ring (whose tail is at `tail`; a wrap may pad up to
    * `bytes` more) overwrite nothing an attached block consumer has not copied out, or once
-   * `stopping()` says the writer must go on regardless. Free while no block consumer is attached.
+   * `stopping()` says the writer must go on regardless; `waiting()` is called before each park
+   * (about every ms). Free while no block consumer is attached.
    */
-  waitForRoom(tail: number, bytes: number, stopping: () => boolean): void {
+  waitForRoom(tail: number, bytes: number, stopping: () => boolean, waiting?: () => void): void {
     // Cheap checks (a publish calls this): a NaN tail or bytes would hold the writer until stopping() said go.
     if (typeof tail !== "number" || !Number.isSafeInteger(tail) || tail < 0) badArgument("tail", tail, "an integer from 0");
     if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 0 || bytes > this.capacity) badArgument("bytes", bytes, `an integer from 0 to the ring's ${this.capacity}`);
     if (typeof stopping !== "function") badArgument("stopping", stopping, "a function");
+    if (waiting !== undefined && typeof waiting !== "function") badArgument("waiting", waiting, "a function or undefined");
     const t = this.table;
     if (t.activeBlock === 0) return;
     const limit = tail + 2 * bytes - this.capacity;
@@ -90,6 +92,7 @@ export class FanoutGate {
       let stop: boolean;
       try {
         stop = stopping();
+        if (!stop) waiting?.(); // e.g. a heartbeat: a writer held by a consumer is alive, not wedged
       } catch (err) {
         this.clearMarks();
         throw err;

@@ -248,6 +248,11 @@ export class StepProbe {
     this.busySince = performance.now();
   }
 
+  /** A heartbeat only: the thread is alive though its step goes on (a writer held by a block consumer). */
+  beat(): void {
+    this.gauges.beat(this.slot, Date.now());
+  }
+
   idle(): void {
     if (this.busySince >= 0) {
       this.window.add((performance.now() - this.busySince) * 1e6);

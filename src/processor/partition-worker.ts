@@ -61,6 +61,7 @@ const nap = new Int32Array(new SharedArrayBuffer(4));
 const gate = data.consumers ? new FanoutGate(ConsumerTable.attach(mem, data.consumers), worker, fanoutRing.capacity) : undefined;
 const stopping = () => Atomics.load(i32, stateIndex) === P.STATE_STOP;
 const probe = data.threads ? new StepProbe(ThreadGauges.attach(mem, data.threads), worker) : undefined;
+const beat = probe ? () => probe.beat() : undefined;
 const ringLatency = data.ringLatency ? LatencyHistogram.attach(mem, data.ringLatency) : undefined;
 
 // Notes the step about to act: where the ingest ring (and the fan-out ring, 0: not
@@ -100,7 +101,7 @@ function publish(at: number, bytes: number, position: number): void {
   const ticks = cache.apply(at, bytes, position); // a replay skips what this writer id already applied
   // After apply: it refuses a batch with a bad record (quarantined, below) before anything is timed.
   ringLatency?.recordLatencies(at, bytes, monotonicNs());
-  gate?.waitForRoom(fanoutRing.tail, bytes, stopping);
+  gate?.waitForRoom(fanoutRing.tail, bytes, stopping, beat);
   const out = fanout.tryClaim(bytes); // a broadcast ring never refuses
   mem.u8.copyWithin(out, at, at + bytes);
   begin(bytes, fanout.position + bytes, ticks, 0, 0);
