@@ -23,7 +23,6 @@
 // rounds of each round's median sample. Outputs are checked once, before timing.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { Bench } from "tinybench";
 import { Packr, pack, unpack } from "msgpackr";
 import * as L from "../src/format/layout.js";
 import { TickwireMemory } from "../src/memory/shared-memory.js";
@@ -35,6 +34,7 @@ import { writeMessage, toClientJson, type MarketDataMessage } from "../src/forma
 import type { ExchangeName } from "../src/format/exchange.js";
 import { createJsCodec } from "./lib/js-codec.js";
 import { report, fmt, ratio, median, type ResultTable } from "./lib/report.js";
+import { runRounds } from "./lib/rounds.js";
 
 const N = 1024;
 const ROUNDS = Number(process.env.CODEC_BENCH_ROUNDS ?? 5);
@@ -380,30 +380,8 @@ msgpackRecordOps(QUOTE);
 // collected in the next one's samples: the object-form tasks allocate a lot.
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
-const perRecord = new Map<string, number[]>(); // key -> per-round median ns/record
 const started = performance.now();
-for (let round = 0; round < ROUNDS; round++) {
-  const bench = new Bench({ time: TASK_TIME_MS, iterations: 16, warmup: round === 0, warmupTime: 20, warmupIterations: 4 });
-  const order = specs.map((s) => [rand(), s] as const).sort((a, b) => a[0] - b[0]).map(([, s]) => s);
-  for (const s of order) {
-    bench.add(s.key, () => {
-      const t0 = performance.now();
-      for (let i = 0; i < s.repeat; i++) s.op();
-      const dt = performance.now() - t0;
-      return { overriddenDuration: dt / s.repeat, overriddenIterationCost: dt };
-    }, { beforeAll: () => gc() });
-  }
-  await bench.run();
-  for (const task of bench.tasks) {
-    const r = task.result;
-    if (r.state !== "completed") throw new Error(`task ${task.name}: ${r.state}${"error" in r ? `: ${r.error}` : ""}`);
-    const ns = (r.latency.p50 * 1e6) / N;
-    const list = perRecord.get(task.name) ?? [];
-    list.push(ns);
-    perRecord.set(task.name, list);
-  }
-  process.stderr.write(`round ${round + 1}/${ROUNDS} done (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
-}
+const perRecord = await runRounds(specs, { rounds: ROUNDS, taskTimeMs: TASK_TIME_MS, random: rand, units: () => N, beforeEach: () => gc() }); // key -> per-round median ns/record
 void sink;
 
 const ns = (key: string): number => {

@@ -20,12 +20,12 @@
 // the tasks run in several rounds in a new shuffled order each, and a figure is the median
 // over rounds of each round's median sample.
 import * as hdr from "hdr-histogram-js";
-import { Bench } from "tinybench";
 import * as L from "../src/format/layout.js";
 import { TickwireMemory } from "../src/memory/shared-memory.js";
 import { LatencyHistogram } from "../src/monitor/histogram.js";
 import { TickView, Kind } from "../src/format/record.js";
 import { report, ratio, median, type ResultTable } from "./lib/report.js";
+import { runRounds } from "./lib/rounds.js";
 
 const N = 1024;
 const ROUNDS = Number(process.env.HIST_BENCH_ROUNDS ?? 5);
@@ -95,30 +95,8 @@ add("quantile|tickwire", () => { for (let i = 0; i < 8; i++) sink += tw.percenti
 add("quantile|hdr js", () => { for (let i = 0; i < 8; i++) sink += hjs.getValueAtPercentile(99); });
 add("quantile|hdr wasm", () => { for (let i = 0; i < 8; i++) sink += hwasm.getValueAtPercentile(99); });
 
-const perValue = new Map<string, number[]>();
-const started = performance.now();
-for (let round = 0; round < ROUNDS; round++) {
-  const bench = new Bench({ time: TASK_TIME_MS, iterations: 16, warmup: round === 0, warmupTime: 20, warmupIterations: 4 });
-  const order = specs.map((s) => [rand(), s] as const).sort((a, b) => a[0] - b[0]).map(([, s]) => s);
-  for (const s of order) {
-    bench.add(s.key, () => {
-      const t0 = performance.now();
-      for (let i = 0; i < s.repeat; i++) s.op();
-      const dt = performance.now() - t0;
-      return { overriddenDuration: dt / s.repeat, overriddenIterationCost: dt };
-    });
-  }
-  await bench.run();
-  for (const task of bench.tasks) {
-    const r = task.result;
-    if (r.state !== "completed") throw new Error(`task ${task.name}: ${r.state}${"error" in r ? `: ${r.error}` : ""}`);
-    const per = task.name.startsWith("quantile|") ? 8 : N;
-    const list = perValue.get(task.name) ?? [];
-    list.push((r.latency.p50 * 1e6) / per);
-    perValue.set(task.name, list);
-  }
-  process.stderr.write(`round ${round + 1}/${ROUNDS} done (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
-}
+// Percentile tasks do 8 queries a pass, recording tasks one pass over N values.
+const perValue = await runRounds(specs, { rounds: ROUNDS, taskTimeMs: TASK_TIME_MS, random: rand, units: (key) => (key.startsWith("quantile|") ? 8 : N) });
 void sink;
 hwasm.destroy();
 
