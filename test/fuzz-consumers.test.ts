@@ -105,7 +105,7 @@ import * as H from "../src/monitor/layout.js";
 import * as R from "../src/rings/layout.js";
 import { createSystem } from "../src/node/index.js";
 import type { SimulatedAdapter } from "../src/feed/sim/feed.js";
-import { CODES, Sentinel, evil, assertEveryEntryPoint } from "./helpers/fuzz-common.js";
+import { CODES, Sentinel, evil, assertEveryEntryPoint, runSequences } from "./helpers/fuzz-common.js";
 
 const SEED = Number(process.env.TICKWIRE_FUZZ_SEED ?? 0xc0a5);
 const RUNS = Number(process.env.TICKWIRE_FUZZ_RUNS ?? 300);
@@ -1425,8 +1425,6 @@ const callArb: fc.Arbitrary<Call> = fc.oneof(...ops.map((o) => ({ weight: o.weig
 
 const outcomes = new Map<string, Map<string, number>>();
 const examples = new Map<string, string>();
-let sequences = 0;
-let calls = 0;
 
 function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -1505,21 +1503,7 @@ process.on("unhandledRejection", (reason) => void unhandled.push(reason));
 
 test("fuzz: consumer table, gate, consumers, thread gauges, histograms, metrics: hostile calls give a result or a TickwireError, never hang, never write outside what they may", async () => {
   const t0 = performance.now();
-  await fc.assert(
-    fc.asyncProperty(fc.array(callArb, { minLength: 1, maxLength: 40, size: "max" }), async (seq) => {
-      const w = await World.create();
-      sequences++;
-      try {
-        for (const call of seq) {
-          calls++;
-          await exec(w, call);
-        }
-      } finally {
-        await w.dispose();
-      }
-    }),
-    { seed: SEED, numRuns: RUNS, includeErrorInReport: true },
-  );
+  const { sequences, calls } = await runSequences(callArb, () => World.create(), exec, { seed: SEED, runs: RUNS });
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(unhandled.map(String), [], "no unhandled rejections");
   assertEveryEntryPoint(ops.map((o) => o.name), outcomes);

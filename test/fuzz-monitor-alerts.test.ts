@@ -28,7 +28,7 @@ import { Emitter } from "../src/monitor/emitter.js";
 import { emitterSink, formatAlertLine, logSink, type AlertEvents } from "../src/monitor/sinks.js";
 import { webhookSink, type WebhookSink } from "../src/monitor/webhook.js";
 import { PerformanceMonitor, type MonitorClock } from "../src/monitor/performance-monitor.js";
-import { CODES, Sentinel, evil, assertEveryEntryPoint } from "./helpers/fuzz-common.js";
+import { CODES, Sentinel, evil, assertEveryEntryPoint, runSequences } from "./helpers/fuzz-common.js";
 
 const SEED = Number(process.env.TICKWIRE_FUZZ_SEED ?? 0x4a1e);
 const RUNS = Number(process.env.TICKWIRE_FUZZ_RUNS ?? 400);
@@ -326,21 +326,7 @@ process.on("unhandledRejection", (reason) => void unhandled.push(reason));
 
 test("fuzz: monitor, alerts, sinks, webhook: hostile arguments give a result or a TickwireError, never a TypeError or a hang", async () => {
   const t0 = performance.now();
-  let calls = 0;
-  await fc.assert(
-    fc.asyncProperty(fc.array(callArb, { minLength: 1, maxLength: 40, size: "max" }), async (seq) => {
-      const w = new World();
-      try {
-        for (const call of seq) {
-          calls++;
-          await exec(w, call);
-        }
-      } finally {
-        await w.dispose();
-      }
-    }),
-    { seed: SEED, numRuns: RUNS, includeErrorInReport: true },
-  );
+  const { calls } = await runSequences(callArb, () => new World(), exec, { seed: SEED, runs: RUNS });
   await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(unhandled.map(String), [], "no unhandled rejections");
   assertEveryEntryPoint(ops.map((o) => o.name), outcomes);

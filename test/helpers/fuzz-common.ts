@@ -34,3 +34,29 @@ export function assertEveryEntryPoint(names: readonly string[], outcomes: Readon
   assert.equal(names.filter((n) => !outcomes.has(n)), [], "every entry point was called");
   assert.equal(names.filter((n) => !outcomes.get(n)?.has("ok")), [], "every entry point succeeded at least once");
 }
+
+/**
+ * The property of every API fuzz test: `runs` random sequences of 1 to 40 calls, each on a fresh
+ * world (disposed after it, whatever happened); `exec` runs one call and checks it. Counts what ran.
+ */
+export async function runSequences<W extends { dispose(): unknown }, C>(
+  callArb: fc.Arbitrary<C>, world: () => W | Promise<W>, exec: (w: W, call: C) => Promise<void>, options: { seed: number; runs: number },
+): Promise<{ sequences: number; calls: number }> {
+  const count = { sequences: 0, calls: 0 };
+  await fc.assert(
+    fc.asyncProperty(fc.array(callArb, { minLength: 1, maxLength: 40, size: "max" }), async (seq) => {
+      const w = await world();
+      count.sequences++;
+      try {
+        for (const call of seq) {
+          count.calls++;
+          await exec(w, call);
+        }
+      } finally {
+        await w.dispose();
+      }
+    }),
+    { seed: options.seed, numRuns: options.runs, includeErrorInReport: true },
+  );
+  return count;
+}
