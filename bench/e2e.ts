@@ -19,7 +19,7 @@
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import * as hdr from "hdr-histogram-js";
-import { killAll, spawnChild, type Child } from "./lib/e2e-ipc.js";
+import { killAll, limitRun, spawnChild, type Child } from "./lib/e2e-ipc.js";
 import { latencyHistogram } from "./lib/e2e-pacer.js";
 import { fmt, markdownTable, ratio, report, type ResultTable } from "./lib/report.js";
 import type { E2EServerConfig } from "./workers/e2e-server.js";
@@ -65,13 +65,7 @@ const MAX_ATTEMPTS = quick ? 2 : 3;
 let retryBudget = quick ? 6 : 16;
 
 // Nothing may hang: the whole run has a limit, and no child outlives it (bench/lib/e2e-ipc.ts).
-const deadline = setTimeout(() => {
-  console.error("e2e: time limit reached; killing the children");
-  killAll();
-  process.exit(1);
-}, (quick ? 5 : 12) * 60_000);
-deadline.unref();
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => { killAll(); process.exit(130); });
+const endLimit = limitRun("e2e", quick ? 5 : 12);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const sleepUntil = (ns: number): Promise<void> => sleep(Math.max(0, (ns - monotonicNs()) / 1e6));
@@ -441,5 +435,5 @@ try {
   else report("e2e", tables);
 } finally {
   killAll();
-  clearTimeout(deadline);
+  endLimit();
 }

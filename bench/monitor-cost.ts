@@ -36,7 +36,7 @@
 import { cpus, loadavg } from "node:os";
 import { performance, PerformanceObserver } from "node:perf_hooks";
 import WebSocket from "ws";
-import { announce, killAll, serveCommands, spawnChild } from "./lib/e2e-ipc.js";
+import { announce, killAll, limitRun, serveCommands, spawnChild } from "./lib/e2e-ipc.js";
 import { Pacer, Ticker, type PacerTarget } from "./lib/e2e-pacer.js";
 import { fmt, median, report, type ResultTable } from "./lib/report.js";
 import { monotonicNs } from "../src/clock.js";
@@ -210,13 +210,7 @@ async function parent(): Promise<void> {
   const CLIENTS = 2;
   const PER_CLIENT = 10;
 
-  const deadline = setTimeout(() => {
-    console.error("monitor-cost: time limit reached; killing the children");
-    killAll();
-    process.exit(1);
-  }, (quick ? 3 : 8) * 60_000);
-  deadline.unref();
-  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => { killAll(); process.exit(130); });
+  const endLimit = limitRun("monitor-cost", quick ? 3 : 8);
 
   // Symbols spread over the universe (not only the hottest), 10 a client.
   const rows = createUniverse({ instruments: INSTRUMENTS, seed: config.seed });
@@ -269,7 +263,7 @@ async function parent(): Promise<void> {
     }
   } finally {
     killAll();
-    clearTimeout(deadline);
+    endLimit();
   }
 
   // ─── tables ──────────────────────────────────────────────────────────────────────────────

@@ -93,6 +93,21 @@ export function killAll(): void {
   for (const c of children) c.kill("SIGKILL");
 }
 
+/**
+ * Nothing may hang: the whole run gets `minutes`, then (or on SIGINT/SIGTERM) every child is
+ * killed and the process exits non-zero. Returns what lifts the limit once the run is done.
+ */
+export function limitRun(name: string, minutes: number): () => void {
+  const deadline = setTimeout(() => {
+    console.error(`${name}: time limit reached; killing the children`);
+    killAll();
+    process.exit(1);
+  }, minutes * 60_000);
+  deadline.unref();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => { killAll(); process.exit(130); });
+  return () => clearTimeout(deadline);
+}
+
 /** Starts `bench/workers/<script>` under tsx with `config` as its first line. */
 export function spawnChild(script: string, config: unknown, args: string[] = [], startTimeoutMs = 60_000): Child {
   const file = fileURLToPath(new URL(`../workers/${script}`, import.meta.url));
