@@ -41,6 +41,11 @@ export const ConsumerState = { FREE: 0, RESERVED: 1, ACTIVE: 2, DETACHED: 3, CLO
 /** How a consumer that falls behind is treated. */
 export type ConsumerPolicy = "block" | "conflate" | "drop-oldest";
 export const POLICY_CODES: Readonly<Record<ConsumerPolicy, number>> = { block: 1, conflate: 2, "drop-oldest": 3 };
+
+/** Whether `v` is a consumer policy. */
+export function isConsumerPolicy(v: unknown): v is ConsumerPolicy {
+  return typeof v === "string" && Object.hasOwn(POLICY_CODES, v);
+}
 // Code 0 is a free slot's: no policy, and never "block" (writers must not gate on it).
 const POLICY_NAMES: readonly ConsumerPolicy[] = ["conflate", "block", "conflate", "drop-oldest"];
 
@@ -133,7 +138,7 @@ export class ConsumerTable {
 
   /** Takes a free (or closed) slot for a consumer: RESERVED, its counts zeroed. Returns the slot, or -1 when all are taken. */
   reserve(policy: ConsumerPolicy, detachAfterMs: number): number {
-    if (typeof policy !== "string" || !Object.hasOwn(POLICY_CODES, policy)) throw new TickwireError("ARGUMENT", `ConsumerTable.reserve: policy must be block, conflate or drop-oldest, got ${describe(policy)}`);
+    if (!isConsumerPolicy(policy)) throw new TickwireError("ARGUMENT", `ConsumerTable.reserve: policy must be block, conflate or drop-oldest, got ${describe(policy)}`);
     checkInt(detachAfterMs, 1, MAX_DETACH_AFTER_MS, "ConsumerTable.reserve: detachAfterMs");
     for (let s = 0; s < this.slots; s++) {
       const at = (this.base(s) + SLOT_STATE) >>> 2;

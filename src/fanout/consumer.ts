@@ -17,7 +17,7 @@ import type { Tick, Instrument } from "../client/types.js";
 import { monotonicNs } from "../clock.js";
 import { SystemMetrics, type MetricsHandle } from "../monitor/metrics.js";
 import { LoopDelayProbe } from "../monitor/threads.js";
-import { ConsumerState, ConsumerTable, type ConsumerPolicy } from "./consumer-table.js";
+import { ConsumerState, ConsumerTable, isConsumerPolicy, type ConsumerPolicy } from "./consumer-table.js";
 import { checkInt, checkObject, checkOptions, describe } from "../validate.js";
 
 // One TickwireMemory a thread per shared memory: attaching instantiates the core again.
@@ -444,6 +444,12 @@ export class Consumer {
     const dst = this.queueAt + slot * this.slotBytes;
     const n = Math.min(length, this.slotBytes);
     this.u8.copyWithin(dst, at, at + n);
+    this.fitSlot(dst, n, length);
+  }
+
+  // The first `n` bytes of a `length`-byte record were copied to the slot at `dst`: a longer record
+  // is cut to the mode (its header says so), a shorter one is followed by padding to the slot's end.
+  private fitSlot(dst: number, n: number, length: number): void {
     if (n < length) {
       this.u16[dst >>> 1] = n;
       this.u8[dst + L.OFF_KIND] = n === L.LTP_BYTES ? L.KIND_LTP : L.KIND_QUOTE;
@@ -468,13 +474,8 @@ export class Consumer {
       const dst = this.queueAt + slot * this.slotBytes;
       const n = Math.min(rec.length, this.slotBytes);
       this.u8.set(rec.subarray(0, n), dst);
+      this.fitSlot(dst, n, rec.length);
       this.lastSeq![id] = seq;
-      if (n < rec.length) {
-        this.u16[dst >>> 1] = n;
-        this.u8[dst + L.OFF_KIND] = n === L.LTP_BYTES ? L.KIND_LTP : L.KIND_QUOTE;
-      } else if (n < this.slotBytes) {
-        padAfter(this.u8, this.u16, dst + n, this.slotBytes - n);
-      }
       if (pending >= 0) {
         this.counts.conflated++;
       } else {
@@ -574,7 +575,7 @@ function checkHandle(handle: ConsumerHandle): void {
   checkObject(handle, "Consumer.open: handle");
   if (!Array.isArray(handle.rings) || handle.rings.length === 0) throw new TickwireError("HANDLE", `Consumer.open: handle.rings must be the fan-out rings' handles, got ${describe(handle.rings)}`);
   if (handle.filter !== null && !Array.isArray(handle.filter)) throw new TickwireError("HANDLE", `Consumer.open: handle.filter must be an array of symbol ids or null, got ${describe(handle.filter)}`);
-  if (handle.policy !== "block" && handle.policy !== "conflate" && handle.policy !== "drop-oldest") throw new TickwireError("HANDLE", `Consumer.open: handle.policy must be block, conflate or drop-oldest, got ${describe(handle.policy)}`);
+  if (!isConsumerPolicy(handle.policy)) throw new TickwireError("HANDLE", `Consumer.open: handle.policy must be block, conflate or drop-oldest, got ${describe(handle.policy)}`);
   checkInt(handle.mode, 1, 3, "Consumer.open: handle.mode");
   if (typeof handle.name !== "string") throw new TickwireError("HANDLE", `Consumer.open: handle.name must be a string, got ${describe(handle.name)}`);
 }

@@ -9,7 +9,7 @@ import { MetricCounters, METRIC_COUNTER_NAMES } from "./counters.js";
 import { LatencyHistogram } from "./histogram.js";
 import { ThreadGauges } from "./threads.js";
 import { HIST_BYTES, COUNTERS_HEADER_BYTES } from "./layout.js";
-import type { LatencyStage } from "./sample.js";
+import { LATENCY_STAGES, type LatencyStage } from "./sample.js";
 import { checkInstance, checkInt, checkObject } from "../validate.js";
 
 /** Where a {@link SystemMetrics}' parts are: plain data, postMessage-able. */
@@ -19,7 +19,7 @@ export interface MetricsHandle {
   readonly threads: number;
 }
 
-export const LATENCY_STAGES: readonly LatencyStage[] = ["ring", "consumer", "client"];
+export { LATENCY_STAGES };
 
 export class SystemMetrics {
   private constructor(

@@ -14,14 +14,13 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { TickwireError } from "../errors.js";
 import { describe } from "../validate.js";
-import type { LatencyStage, MonitorSample } from "./sample.js";
+import { LATENCY_STAGES, type LatencyStage, type MonitorSample } from "./sample.js";
 
 /** Prefix of every metric name, process metrics included. */
 export const METRIC_PREFIX = "tickwire_";
 /** Longest label value written (longer ones are cut, then made unique with `#n`). */
 export const LABEL_MAX_CHARS = 256;
 
-const STAGES: readonly LatencyStage[] = ["ring", "consumer", "client"];
 
 // prom-client's default metrics that `promtool check metrics` rejects (gauges named *_total);
 // the per-type gauges without the suffix carry the same numbers (sum them).
@@ -192,7 +191,7 @@ function each(list: [Record<string, unknown>, Labels][], pick: (e: Record<string
 function latencyHistogram(s: Sample): Value[] {
   const name = `${METRIC_PREFIX}tick_latency_seconds`;
   const out: Value[] = [];
-  for (const stage of STAGES) {
+  for (const stage of LATENCY_STAGES) {
     const totals = field(s.latencyTotals, stage);
     const count = field(totals, "count");
     if (typeof count !== "number" || !Number.isFinite(count) || count < 0) continue;

@@ -29,6 +29,9 @@ export interface LatencyTotals {
  */
 export type LatencyStage = "ring" | "consumer" | "client";
 
+/** Every latency stage, in the order the data flows. */
+export const LATENCY_STAGES: readonly LatencyStage[] = ["ring", "consumer", "client"];
+
 /** One ring's fill. */
 export interface RingSample {
   readonly name: string;

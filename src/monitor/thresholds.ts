@@ -5,7 +5,7 @@
 
 import { TickwireError } from "../errors.js";
 import { checkObject, describe } from "../validate.js";
-import type { LatencyStage, MonitorSample } from "./sample.js";
+import { LATENCY_STAGES, type LatencyStage, type MonitorSample } from "./sample.js";
 
 /** How bad an alert is. */
 export type AlertSeverity = "warning" | "critical";
@@ -74,7 +74,6 @@ const LEVEL_RULES: Readonly<Record<LevelKey, { readonly max: number; readonly fl
   loopDelayMs: { max: Infinity, floor: false },
   consumerHoldingMs: { max: Infinity, floor: false },
 };
-const STAGES: readonly LatencyStage[] = ["ring", "consumer", "client"];
 
 /**
  * Checks `thresholds` (undefined: every rule off) and resolves each level.
@@ -89,7 +88,7 @@ export function resolveThresholds(thresholds?: PerformanceThresholds): ResolvedT
     }
   }
   const stage = t.latencyStage ?? "client";
-  if (!STAGES.includes(stage as LatencyStage)) {
+  if (!LATENCY_STAGES.includes(stage as LatencyStage)) {
     throw new TickwireError("ARGUMENT", `thresholds.latencyStage must be "ring", "consumer" or "client", got ${describe(stage)}`);
   }
   const levels = (key: LevelKey): ResolvedLevels | undefined => resolveLevels(t[key], key, LEVEL_RULES[key].max, LEVEL_RULES[key].floor);

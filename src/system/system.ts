@@ -30,7 +30,7 @@ import { webhookSink } from "../monitor/webhook.js";
 export { DEFAULT_THRESHOLDS, type SystemMonitorConfig, type MonitorWebhook } from "./monitor-config.js";
 import { FeedHealth, HealthField } from "../feed/health.js";
 import { Consumer, MAX_RECORDS_PER_POLL, type ConsumerHandle, type ConsumerOptions } from "../fanout/consumer.js";
-import { ConsumerState, type ConsumerPolicy } from "../fanout/consumer-table.js";
+import { ConsumerState, isConsumerPolicy, type ConsumerPolicy } from "../fanout/consumer-table.js";
 import { fanoutRingName } from "../processor/router.js";
 
 
@@ -421,7 +421,7 @@ export class TickwireSystem {
     const o = checkOptions<ConsumerConfig>(config, "createConsumer: config");
     const mode = checkInt(o.mode ?? 2, 1, 3, "createConsumer: mode (1 LTP, 2 Quote, 3 Depth)") as Mode;
     const policy = o.policy ?? "conflate";
-    if (policy !== "block" && policy !== "conflate" && policy !== "drop-oldest") throw new TickwireError("ARGUMENT", `createConsumer: policy must be block, conflate or drop-oldest, got ${describe(policy)}`);
+    if (!isConsumerPolicy(policy)) throw new TickwireError("ARGUMENT", `createConsumer: policy must be block, conflate or drop-oldest, got ${describe(policy)}`);
     // Held longer than the router waits for room, the feed would drop what it cannot route: no longer lossless.
     const detachLimit = Math.max(1, p.config.claimTimeoutMs - 1);
     const detachAfterMs = checkInt(o.detachAfterMs ?? Math.min(2000, detachLimit), 1, detachLimit, "createConsumer: detachAfterMs (below processor.claimTimeoutMs)");
