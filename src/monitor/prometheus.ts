@@ -14,7 +14,7 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { TickwireError } from "../errors.js";
 import { describe } from "../validate.js";
-import { LATENCY_STAGES, type LatencyStage, type MonitorSample } from "./sample.js";
+import { LATENCY_STAGES, type MonitorSample } from "./sample.js";
 
 /** Prefix of every metric name, process metrics included. */
 export const METRIC_PREFIX = "tickwire_";
